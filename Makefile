@@ -1,0 +1,42 @@
+# baton-azure and azsim. Run `make help` for the targets.
+GO        ?= go
+BIN       ?= bin
+PRESET    ?= small
+SEED      ?= 1
+STATE_DIR ?= .azsim
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build all binaries into ./bin.
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+.PHONY: test
+test: ## Run the full test suite with the race detector (what CI runs).
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+.PHONY: lint
+lint: ## Static checks: gofmt and go vet.
+	@test -z "$$(gofmt -l cmd pkg)" || (echo "gofmt needed:"; gofmt -l cmd pkg; exit 1)
+	$(GO) vet ./...
+
+.PHONY: sim
+sim: build ## Serve an azsim tenant on loopback (PRESET, SEED); writes $(STATE_DIR)/endpoints.json.
+	$(BIN)/azsim serve --preset $(PRESET) --seed $(SEED) --state-dir $(STATE_DIR)
+
+.PHONY: bench-gen
+bench-gen: ## Benchmark tenant generation (includes the large preset).
+	$(GO) test -run '^$$' -bench 'Generate' -benchtime 1x -benchmem ./pkg/azsim/gen/
+
+.PHONY: bench-sim
+bench-sim: ## Benchmark azsim serving list pages.
+	$(GO) test -run '^$$' -bench 'Serve' -benchmem ./pkg/azsim/
+
+.PHONY: generate
+generate: ## Regenerate golden files (generator summaries).
+	$(GO) test ./pkg/azsim/gen/ -run Golden -update

@@ -1,0 +1,484 @@
+package azsim
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"hash/fnv"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/baton-azure/baton-azure/pkg/azsim/internal/odata"
+	"github.com/baton-azure/baton-azure/pkg/azsim/world"
+)
+
+// gctx is the context of one Graph request: the request, the caller and a read-locked world.
+type gctx struct {
+	s      *Server
+	r      *http.Request
+	w      *world.World
+	caller *caller
+	ver    string
+	now    time.Time
+}
+
+// graphHandler handles one Graph route.
+type graphHandler func(c *gctx) reply
+
+// keySegment matches OData key-as-segment addressing such as directoryRoles(roleTemplateId='x').
+var keySegment = regexp.MustCompile(`^(directoryRoles|servicePrincipals)\((roleTemplateId|appId)='([^']*)'\)$`)
+
+// graphRoutes builds the Graph route table; every registration names the permissions that allow it.
+func (s *Server) graphRoutes() http.Handler {
+	mux := http.NewServeMux()
+	reg := func(pattern string, perms []string, h graphHandler) {
+		method, path, _ := strings.Cut(pattern, " ")
+		route := strings.Replace(path, "/{ver}", "/v1.0", 1)
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			setRoute(r, route)
+			_ = method
+			s.serveGraph(w, r, perms, h)
+		})
+	}
+	s.registerGraphReads(reg)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		setRoute(r, "unmatched")
+		renderGraph(w, r, errorf(http.StatusBadRequest, "BadRequest",
+			"Resource not found for the segment '"+lastSegment(r.URL.Path)+"'."), s.clock())
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rewriteKeySegments(r)
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// rewriteKeySegments turns directoryRoles(roleTemplateId='x') into directoryRoles/roleTemplateId=x so the
+// route table can match it.
+func rewriteKeySegments(r *http.Request) {
+	if !strings.Contains(r.URL.Path, "(") {
+		return
+	}
+	parts := strings.Split(r.URL.Path, "/")
+	for i, p := range parts {
+		if m := keySegment.FindStringSubmatch(p); m != nil {
+			parts[i] = m[1] + "/" + m[2] + "=" + m[3]
+		}
+	}
+	r.URL.Path = strings.Join(parts, "/")
+	r.URL.RawPath = ""
+}
+
+func lastSegment(p string) string {
+	p = strings.TrimRight(p, "/")
+	return p[strings.LastIndex(p, "/")+1:]
+}
+
+func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, perms []string, h graphHandler) {
+	now := s.clock()
+	ver := r.PathValue("ver")
+	if ver != "v1.0" && ver != "beta" {
+		renderGraph(w, r, errorf(http.StatusBadRequest, "BadRequest", "Invalid version: "+ver), now)
+		return
+	}
+	c, aerr := s.authenticate(r, "graph")
+	if aerr != nil {
+		renderGraph(w, r, fail(aerr), now)
+		return
+	}
+	if len(perms) > 0 && !c.hasAny(perms...) {
+		renderGraph(w, r, fail(graphForbidden()), now)
+		return
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rp := h(&gctx{s: s, r: r, w: s.world, caller: c, ver: ver, now: now})
+	renderGraph(w, r, rp, now)
+}
+
+// absent marks a property that does not exist on an object (as opposed to a null value).
+type absent struct{}
+
+// prop is one property of a Graph entity type.
+type prop struct {
+	name string
+	get  func(c *gctx, o any) any
+	ops  []string // $filter operators allowed without an advanced query
+	adv  []string // operators allowed only with an advanced query
+	coll bool
+	// nav marks a navigation property: returned only through $expand, never $select.
+	nav bool
+}
+
+// entitySet describes how one Graph entity type is listed, filtered and projected.
+type entitySet struct {
+	typeName string // e.g. microsoft.graph.user
+	resource string // e.g. User, as in filter error messages
+	defaults []string
+	props    []prop
+	byLower  map[string]*prop
+	schema   odata.Schema
+	// polymorphic sets emit @odata.type on every item.
+	polymorphic bool
+	typeOf      func(o any) string
+}
+
+func newEntitySet(typeName, resource string, defaults []string, props ...prop) *entitySet {
+	es := &entitySet{typeName: typeName, resource: resource, defaults: defaults, props: props, byLower: map[string]*prop{}}
+	es.schema.Resource = resource
+	for i := range es.props {
+		p := &es.props[i]
+		es.byLower[strings.ToLower(p.name)] = p
+		es.schema.Properties = append(es.schema.Properties, odata.Property{Name: p.name, Ops: p.ops, AdvancedOps: p.adv, Collection: p.coll})
+	}
+	return es
+}
+
+// names lists the selectable (non-navigation) properties.
+func (es *entitySet) names() []string {
+	out := make([]string, 0, len(es.props))
+	for _, p := range es.props {
+		if !p.nav {
+			out = append(out, p.name)
+		}
+	}
+	return out
+}
+
+// expansion validates $expand: one navigation property of the set, Graph's only supported form.
+func (es *entitySet) expansion(raw string) (string, *apiError) {
+	if raw == "" {
+		return "", nil
+	}
+	name := strings.TrimSpace(raw)
+	if p := es.byLower[strings.ToLower(name)]; p != nil && p.nav {
+		return p.name, nil
+	}
+	return "", &apiError{status: 400, code: "ExpandNotSupported", message: "Expand of '" + name + "' is not supported on type '" + es.typeName + "'."}
+}
+
+// value reads one property path ("a" or "a/b") of an object.
+func (es *entitySet) value(c *gctx, o any, path string) (any, bool) {
+	head, rest, _ := strings.Cut(path, "/")
+	p := es.byLower[strings.ToLower(head)]
+	if p == nil {
+		return nil, false
+	}
+	v := p.get(c, o)
+	if _, isAbsent := v.(absent); isAbsent {
+		return nil, false
+	}
+	for rest != "" {
+		var k string
+		k, rest, _ = strings.Cut(rest, "/")
+		m, isMap := v.(map[string]any)
+		if !isMap {
+			return nil, true
+		}
+		v = m[k]
+	}
+	return v, true
+}
+
+// project renders an object with the selected (or default) properties and expanded navigation
+// properties; id is always included.
+func (es *entitySet) project(c *gctx, o any, sel []string, expand ...string) map[string]any {
+	names := sel
+	if len(names) == 0 {
+		names = es.defaults
+	}
+	names = append(names[:len(names):len(names)], expand...)
+	m := make(map[string]any, len(names)+2)
+	if es.polymorphic {
+		m["@odata.type"] = es.typeOf(o)
+	}
+	if p := es.byLower["id"]; p != nil {
+		m["id"] = p.get(c, o)
+	}
+	for _, n := range names {
+		p := es.byLower[strings.ToLower(n)]
+		if p == nil {
+			continue
+		}
+		v := p.get(c, o)
+		if _, isAbsent := v.(absent); isAbsent {
+			continue
+		}
+		m[p.name] = v
+	}
+	return m
+}
+
+// listOpts tunes a collection response.
+type listOpts struct {
+	context  string // @odata.context fragment, e.g. "users"
+	maxTop   int    // default 999
+	noPaging bool   // directoryRoles and its members do not page
+	noFilter bool
+}
+
+// query is the parsed OData query of a list request.
+type query struct {
+	sel      []string
+	filter   odata.Expr
+	top      int
+	offset   int
+	count    bool
+	advanced bool
+	expand   string
+}
+
+// parseQuery validates the query options Graph supports for directory collections. Anything
+// unsupported is an error, never silently ignored.
+func (c *gctx) parseQuery(es *entitySet, o listOpts) (*query, *apiError) {
+	q := &query{}
+	vals := c.r.URL.Query()
+	eventual := strings.EqualFold(c.r.Header.Get("ConsistencyLevel"), "eventual")
+	for k := range vals {
+		switch strings.ToLower(k) {
+		case "$select", "$filter", "$top", "$count", "$skiptoken", "$expand":
+		case "$search":
+			if !eventual {
+				return nil, &apiError{status: 400, code: "Request_UnsupportedQuery", message: "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'"}
+			}
+			return nil, &apiError{status: 400, code: "Request_UnsupportedQuery", message: "azsim does not simulate $search."}
+		case "$orderby":
+			return nil, &apiError{status: 400, code: "Request_UnsupportedQuery", message: "azsim does not simulate $orderby."}
+		case "$skip":
+			return nil, &apiError{status: 400, code: "Request_BadRequest", message: "'$skip' is not supported by the service."}
+		default:
+			if strings.HasPrefix(k, "$") {
+				return nil, &apiError{status: 400, code: "BadRequest", message: "The query specified in the URI is not valid. Query option '" + k + "' is not allowed."}
+			}
+		}
+	}
+	var aerr *apiError
+	if q.expand, aerr = es.expansion(vals.Get("$expand")); aerr != nil {
+		return nil, aerr
+	}
+	q.count = strings.EqualFold(vals.Get("$count"), "true") && eventual
+	q.advanced = q.count
+	if raw := vals.Get("$select"); raw != "" {
+		sel, err := odata.Select(raw, es.names(), es.typeName)
+		if err != nil {
+			return nil, odataErr(err)
+		}
+		q.sel = sel
+	}
+	if raw := vals.Get("$filter"); raw != "" {
+		if o.noFilter {
+			return nil, &apiError{status: 400, code: "Request_UnsupportedQuery", message: "The $filter query option is not supported on this resource."}
+		}
+		e, err := odata.ParseFilter(raw)
+		if err != nil {
+			return nil, odataErr(err)
+		}
+		bound, err := es.schema.Bind(e, q.advanced)
+		if err != nil {
+			return nil, odataErr(err)
+		}
+		q.filter = bound
+	}
+	maxTop := o.maxTop
+	if maxTop == 0 {
+		maxTop = 999
+	}
+	top, err := odata.Top(vals.Get("$top"), 100, maxTop)
+	if err != nil {
+		return nil, odataErr(err)
+	}
+	q.top = top
+	if tok := vals.Get("$skiptoken"); tok != "" {
+		off, ok := decodeSkipToken(tok, queryHash(c.r))
+		if !ok {
+			return nil, &apiError{status: 400, code: "Request_BadRequest", message: "The specified page token value has expired or is invalid."}
+		}
+		q.offset = off
+	}
+	return q, nil
+}
+
+func odataErr(err error) *apiError {
+	if e, isOData := err.(*odata.Error); isOData {
+		return &apiError{status: e.Status, code: e.Code, message: e.Message}
+	}
+	return &apiError{status: 400, code: "BadRequest", message: err.Error()}
+}
+
+// list renders one page of a collection of n items reachable by index.
+func (c *gctx) list(es *entitySet, n int, at func(i int) any, o listOpts) reply {
+	q, aerr := c.parseQuery(es, o)
+	if aerr != nil {
+		return fail(aerr)
+	}
+	return c.listQ(es, n, at, o, q)
+}
+
+func (c *gctx) listQ(es *entitySet, n int, at func(i int) any, o listOpts, q *query) reply {
+	idx := make([]int, 0)
+	match := func(i int) (bool, *apiError) {
+		if q.filter == nil {
+			return true, nil
+		}
+		obj := at(i)
+		okm, err := odata.Eval(q.filter, func(path string) (any, bool) { return es.value(c, obj, path) })
+		if err != nil {
+			return false, odataErr(err)
+		}
+		return okm, nil
+	}
+	total := n
+	if q.filter != nil {
+		for i := 0; i < n; i++ {
+			m, err := match(i)
+			if err != nil {
+				return fail(err)
+			}
+			if m {
+				idx = append(idx, i)
+			}
+		}
+		total = len(idx)
+	}
+	pos := func(k int) int {
+		if q.filter != nil {
+			return idx[k]
+		}
+		return k
+	}
+	start, end := q.offset, q.offset+q.top
+	if o.noPaging {
+		start, end = 0, total
+	}
+	if start > total {
+		start = total
+	}
+	if end > total {
+		end = total
+	}
+	page := make([]map[string]any, 0, end-start)
+	for k := start; k < end; k++ {
+		page = append(page, es.project(c, at(pos(k)), q.sel, expandList(q.expand)...))
+	}
+	body := map[string]any{"@odata.context": c.contextURL(o.context, q.sel), "value": page}
+	if q.count && q.offset == 0 {
+		body["@odata.count"] = total
+	}
+	if end < total {
+		body["@odata.nextLink"] = c.nextLink(end)
+	}
+	return ok(body)
+}
+
+func (c *gctx) contextURL(name string, sel []string) string {
+	ctx := "https://" + c.r.Host + "/" + c.ver + "/$metadata#" + name
+	if len(sel) > 0 {
+		ctx += "(" + strings.Join(sel, ",") + ")"
+	}
+	return ctx
+}
+
+// nextLink is the absolute URL of the page starting at offset: the original query plus an opaque
+// $skiptoken bound to it.
+func (c *gctx) nextLink(offset int) string {
+	var kept []string
+	for _, kv := range strings.Split(c.r.URL.RawQuery, "&") {
+		if kv == "" || strings.HasPrefix(strings.ToLower(kv), "$skiptoken=") || strings.HasPrefix(strings.ToLower(kv), "%24skiptoken=") {
+			continue
+		}
+		kept = append(kept, kv)
+	}
+	kept = append(kept, "$skiptoken="+encodeSkipToken(offset, queryHash(c.r)))
+	return "https://" + c.r.Host + c.r.URL.EscapedPath() + "?" + strings.Join(kept, "&")
+}
+
+// queryHash identifies a request's path and query options other than $skiptoken.
+func queryHash(r *http.Request) uint64 {
+	vals := r.URL.Query()
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		if strings.EqualFold(k, "$skiptoken") {
+			continue
+		}
+		keys = append(keys, strings.ToLower(k))
+	}
+	sort.Strings(keys)
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(strings.ToLower(r.URL.Path)))
+	for _, k := range keys {
+		_, _ = h.Write([]byte("\x00" + k + "=" + strings.Join(queryValues(vals, k), ",")))
+	}
+	return h.Sum64()
+}
+
+func queryValues(vals map[string][]string, lowerKey string) []string {
+	for k, v := range vals {
+		if strings.ToLower(k) == lowerKey {
+			return v
+		}
+	}
+	return nil
+}
+
+type skipToken struct {
+	O int    `json:"o"`
+	H string `json:"h"`
+}
+
+func encodeSkipToken(offset int, h uint64) string {
+	b, _ := json.Marshal(skipToken{O: offset, H: strconv.FormatUint(h, 36)})
+	return "RFNwdAIA" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeSkipToken(tok string, h uint64) (int, bool) {
+	rest, found := strings.CutPrefix(tok, "RFNwdAIA")
+	if !found {
+		return 0, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil {
+		return 0, false
+	}
+	var st skipToken
+	if json.Unmarshal(b, &st) != nil || st.O < 0 || st.H != strconv.FormatUint(h, 36) {
+		return 0, false
+	}
+	return st.O, true
+}
+
+// notFound is Graph's 404 for a missing directory object.
+func notFound(id string) reply {
+	return errorf(http.StatusNotFound, "Request_ResourceNotFound",
+		"Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")
+}
+
+// single renders one object with $select applied.
+func (c *gctx) single(es *entitySet, o any, context string) reply {
+	var sel []string
+	if raw := c.r.URL.Query().Get("$select"); raw != "" {
+		s, err := odata.Select(raw, es.names(), es.typeName)
+		if err != nil {
+			return fail(odataErr(err))
+		}
+		sel = s
+	}
+	expand, aerr := es.expansion(c.r.URL.Query().Get("$expand"))
+	if aerr != nil {
+		return fail(aerr)
+	}
+	m := es.project(c, o, sel, expandList(expand)...)
+	m["@odata.context"] = c.contextURL(context+"/$entity", sel)
+	return ok(m)
+}
+
+func expandList(name string) []string {
+	if name == "" {
+		return nil
+	}
+	return []string{name}
+}
+
+// maxExpand is how many related objects Graph returns inline for $expand on directory objects.
+const maxExpand = 20
