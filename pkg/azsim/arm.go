@@ -244,6 +244,9 @@ func (c *actx) page(items []any) reply {
 			return errorf(http.StatusBadRequest, "InvalidSkipToken", "The provided skip token '"+tok+"' is invalid.")
 		}
 	}
+	if items == nil {
+		items = []any{}
+	}
 	off = min(off, len(items))
 	end := min(off+size, len(items))
 	body := map[string]any{"value": items[off:end]}

@@ -25,10 +25,12 @@ type pki struct {
 
 // realHostnames are the public cloud hostnames azsim answers for in virtual-host mode. The leaf
 // certificate always carries them so that any Azure tool works with a hosts-file entry and the CA file.
-var realHostnames = []string{
-	"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
-	"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn",
-	"management.azure.com", "management.usgovcloudapi.net", "management.chinacloudapi.cn",
+func realHostnames() []string {
+	return []string{
+		"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn",
+		"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn",
+		"management.azure.com", "management.usgovcloudapi.net", "management.chinacloudapi.cn",
+	}
 }
 
 // inProcessHosts are the hostnames of the in-process (no listener) mode.
@@ -90,7 +92,7 @@ func mintPKI(extraNames []string) (*pki, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := append([]string{"localhost", inProcLoginHost, inProcGraphHost, inProcARMHost}, realHostnames...)
+	names := append([]string{"localhost", inProcLoginHost, inProcGraphHost, inProcARMHost}, realHostnames()...)
 	names = append(names, extraNames...)
 	leafTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(now.UnixNano() + 1),

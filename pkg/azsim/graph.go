@@ -120,9 +120,10 @@ type entitySet struct {
 	props    []prop
 	byLower  map[string]*prop
 	schema   odata.Schema
-	// polymorphic sets emit @odata.type on every item.
+	// polymorphic sets emit @odata.type on every item; resolve finds an item's own set and object.
 	polymorphic bool
 	typeOf      func(o any) string
+	resolve     func(c *gctx, o any) (*entitySet, any)
 }
 
 func newEntitySet(typeName, resource string, defaults []string, props ...prop) *entitySet {
@@ -182,31 +183,79 @@ func (es *entitySet) value(c *gctx, o any, path string) (any, bool) {
 	return v, true
 }
 
-// project renders an object with the selected (or default) properties and expanded navigation
-// properties; id is always included.
-func (es *entitySet) project(c *gctx, o any, sel []string, expand ...string) map[string]any {
+// project renders one object; see projector.
+func (es *entitySet) project(c *gctx, o any, sel []string, expand ...string) *jsonObject {
+	return es.projector(sel, expand).project(c, o)
+}
+
+// projector renders objects of one set with a fixed selection, resolving property names once.
+type projector struct {
+	es       *entitySet
+	sel      []string
+	expand   []string
+	props    []*prop                // non-polymorphic sets
+	perInner map[*entitySet][]*prop // polymorphic sets, by the item's own set
+}
+
+func (es *entitySet) projector(sel, expand []string) *projector {
+	pr := &projector{es: es, sel: sel, expand: expand}
+	if es.polymorphic {
+		pr.perInner = map[*entitySet][]*prop{}
+	} else {
+		pr.props = es.lookup(sel, expand)
+	}
+	return pr
+}
+
+// lookup resolves the selected (or default) and expanded property names; id always comes first.
+func (es *entitySet) lookup(sel, expand []string) []*prop {
 	names := sel
 	if len(names) == 0 {
 		names = es.defaults
 	}
-	names = append(names[:len(names):len(names)], expand...)
-	m := make(map[string]any, len(names)+2)
-	if es.polymorphic {
-		m["@odata.type"] = es.typeOf(o)
-	}
+	out := make([]*prop, 0, len(names)+len(expand)+1)
 	if p := es.byLower["id"]; p != nil {
-		m["id"] = p.get(c, o)
+		out = append(out, p)
 	}
-	for _, n := range names {
-		p := es.byLower[strings.ToLower(n)]
-		if p == nil {
-			continue
+	for _, list := range [][]string{names, expand} {
+		for _, n := range list {
+			if p := es.byLower[strings.ToLower(n)]; p != nil && p.name != "id" {
+				out = append(out, p)
+			}
 		}
+	}
+	return out
+}
+
+// project renders o with the projector's selection. Polymorphic items carry @odata.type and are
+// projected with their own type's properties.
+func (pr *projector) project(c *gctx, o any) *jsonObject {
+	es, props := pr.es, pr.props
+	var m *jsonObject
+	if es.polymorphic {
+		inner, obj := es.resolve(c, o)
+		if inner == nil {
+			m = newJSONObject(2)
+			m.set("@odata.type", es.typeOf(o))
+			m.set("id", o.(world.Ref).ID)
+			return m
+		}
+		if props = pr.perInner[inner]; props == nil {
+			props = inner.lookup(pr.sel, pr.expand)
+			pr.perInner[inner] = props
+		}
+		m = newJSONObject(len(props) + 1)
+		m.kv = append(m.kv, kvPair{"@odata.type", es.typeOf(o)})
+		o = obj
+	} else {
+		m = newJSONObject(len(props))
+	}
+	for _, p := range props {
 		v := p.get(c, o)
 		if _, isAbsent := v.(absent); isAbsent {
 			continue
 		}
-		m[p.name] = v
+		m.kv = append(m.kv, kvPair{p.name, v})
 	}
 	return m
 }
@@ -358,18 +407,30 @@ func (c *gctx) listQ(es *entitySet, n int, at func(i int) any, o listOpts, q *qu
 	if end > total {
 		end = total
 	}
-	page := make([]map[string]any, 0, end-start)
-	for k := start; k < end; k++ {
-		page = append(page, es.project(c, at(pos(k)), q.sel, expandList(q.expand)...))
-	}
-	body := map[string]any{"@odata.context": c.contextURL(o.context, q.sel), "value": page}
+	buf := make([]byte, 0, 256*(end-start)+512)
+	buf = append(buf, `{"@odata.context":`...)
+	buf = appendJSONString(buf, c.contextURL(o.context, q.sel))
 	if q.count && q.offset == 0 {
-		body["@odata.count"] = total
+		buf = append(buf, `,"@odata.count":`...)
+		buf = strconv.AppendInt(buf, int64(total), 10)
 	}
 	if end < total {
-		body["@odata.nextLink"] = c.nextLink(end)
+		buf = append(buf, `,"@odata.nextLink":`...)
+		buf = appendJSONString(buf, c.nextLink(end))
 	}
-	return ok(body)
+	buf = append(buf, `,"value":[`...)
+	proj := es.projector(q.sel, expandList(q.expand))
+	for k := start; k < end; k++ {
+		if k > start {
+			buf = append(buf, ',')
+		}
+		var err error
+		if buf, err = proj.project(c, at(pos(k))).appendJSON(buf); err != nil {
+			return errorf(http.StatusInternalServerError, "UnknownError", "azsim: encode: "+err.Error())
+		}
+	}
+	buf = append(buf, "]}"...)
+	return reply{status: http.StatusOK, body: rawJSON(buf)}
 }
 
 func (c *gctx) contextURL(name string, sel []string) string {
@@ -469,7 +530,7 @@ func (c *gctx) single(es *entitySet, o any, context string) reply {
 		return fail(aerr)
 	}
 	m := es.project(c, o, sel, expandList(expand)...)
-	m["@odata.context"] = c.contextURL(context+"/$entity", sel)
+	m.kv = append([]kvPair{{"@odata.context", c.contextURL(context+"/$entity", sel)}}, m.kv...)
 	return ok(m)
 }
 

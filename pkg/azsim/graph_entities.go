@@ -37,9 +37,9 @@ func nav(pr prop) prop {
 }
 
 // expandRefs renders at most maxExpand related objects inline, as Graph does for $expand.
-func expandRefs(c *gctx, refs []world.Ref) []map[string]any {
+func expandRefs(c *gctx, refs []world.Ref) []*jsonObject {
 	n := min(len(refs), maxExpand)
-	out := make([]map[string]any, 0, n)
+	out := make([]*jsonObject, 0, n)
 	for _, r := range refs[:n] {
 		out = append(out, c.s.gs.directoryObject.project(c, r, nil))
 	}
@@ -223,11 +223,8 @@ func newDirectoryObjectSet(gs *graphSets) *entitySet {
 	}
 	es := newEntitySet("microsoft.graph.directoryObject", "DirectoryObject", nil, props...)
 	es.polymorphic = true
+	es.resolve = func(c *gctx, o any) (*entitySet, any) { return setOf(c, o.(world.Ref)) }
 	es.typeOf = func(o any) string { return o.(world.Ref).Kind.ODataType() }
-	// The default projection of a polymorphic item is its own type's default set.
-	es.defaults = []string{"displayName", "userPrincipalName", "mail", "givenName", "surname", "jobTitle", "businessPhones",
-		"mobilePhone", "officeLocation", "preferredLanguage", "description", "groupTypes", "securityEnabled", "mailEnabled",
-		"mailNickname", "appId", "servicePrincipalType", "accountEnabled"}
 	return es
 }
 

@@ -100,6 +100,12 @@ func renderARM(w http.ResponseWriter, r *http.Request, rp reply) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any, contentType string) {
+	if raw, isRaw := v.(rawJSON); isRaw {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = w.Write(append(raw, '\n'))
+		return
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -17,7 +18,13 @@ import (
 type tokenIssuer struct {
 	key *rsa.PrivateKey
 	kid string
+	// verified caches the claims of tokens whose signature was checked; expiry is checked on every use.
+	mu       sync.Mutex
+	verified map[string]*accessClaims
 }
+
+// maxVerifiedTokens bounds the signature cache; it is cleared when full.
+const maxVerifiedTokens = 4096
 
 func newTokenIssuer() (*tokenIssuer, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -25,7 +32,7 @@ func newTokenIssuer() (*tokenIssuer, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(key.PublicKey.N.Bytes())
-	return &tokenIssuer{key: key, kid: base64.RawURLEncoding.EncodeToString(sum[:12])}, nil
+	return &tokenIssuer{key: key, kid: base64.RawURLEncoding.EncodeToString(sum[:12]), verified: map[string]*accessClaims{}}, nil
 }
 
 // accessClaims are the claims of an app-only access token.
@@ -53,6 +60,15 @@ var errTokenExpired = errors.New("token expired")
 
 // verify checks signature and expiry (against now) and returns the claims.
 func (t *tokenIssuer) verify(raw string, now time.Time) (*accessClaims, error) {
+	t.mu.Lock()
+	cached := t.verified[raw]
+	t.mu.Unlock()
+	if cached != nil {
+		if !now.Before(cached.ExpiresAt.Time) {
+			return cached, errTokenExpired
+		}
+		return cached, nil
+	}
 	var c accessClaims
 	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return &t.key.PublicKey, nil },
 		jwt.WithValidMethods([]string{"RS256"}), jwt.WithTimeFunc(func() time.Time { return now }), jwt.WithExpirationRequired())
@@ -62,6 +78,12 @@ func (t *tokenIssuer) verify(raw string, now time.Time) (*accessClaims, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.mu.Lock()
+	if len(t.verified) >= maxVerifiedTokens {
+		t.verified = map[string]*accessClaims{}
+	}
+	t.verified[raw] = &c
+	t.mu.Unlock()
 	return &c, nil
 }
 

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -158,8 +159,8 @@ func (b *builder) enterpriseApps() error {
 		b.ownAppSPs = append(b.ownAppSPs, sp)
 		b.w.Applications = append(b.w.Applications, &world.Application{
 			ID: guid(b.seed, "application/app", i), AppID: appID, DisplayName: sp.DisplayName,
-			SignInAudience: sp.SignInAudience, AppRoles: sp.AppRoles, CreatedDateTime: sp.CreatedDateTime,
-			Owners: sp.Owners,
+			SignInAudience: sp.SignInAudience, AppRoles: slices.Clone(sp.AppRoles), CreatedDateTime: sp.CreatedDateTime,
+			Owners: slices.Clone(sp.Owners),
 		})
 	}
 	return nil

@@ -22,7 +22,10 @@ func TestTiny_HasEveryFeature(t *testing.T) {
 	for _, sp := range w.ServicePrincipals {
 		spByID[sp.ID] = sp
 	}
-	isMI := func(id string) bool { sp := spByID[id]; return sp != nil && sp.ServicePrincipalType == "ManagedIdentity" }
+	isMI := func(id string) bool {
+		sp := spByID[id]
+		return sp != nil && sp.ServicePrincipalType == "ManagedIdentity"
+	}
 	dir := func(f func(*world.DirectoryRoleAssignment) bool) bool { return some(w.DirectoryAssignments, f) }
 	rbac := func(f func(*world.ARMRoleAssignment) bool) bool { return some(w.ARMAssignments, f) }
 	users := func(f func(*world.User) bool) bool { return some(w.Users, f) }
@@ -31,7 +34,9 @@ func TestTiny_HasEveryFeature(t *testing.T) {
 		return func(a *world.ARMRoleAssignment) bool { return scopeKind(a.Scope) == kind }
 	}
 	to := func(typ string) func(*world.ARMRoleAssignment) bool {
-		return func(a *world.ARMRoleAssignment) bool { return a.PrincipalType == typ && !a.Ghost && !isMI(a.PrincipalID) }
+		return func(a *world.ARMRoleAssignment) bool {
+			return a.PrincipalType == typ && !a.Ghost && !isMI(a.PrincipalID)
+		}
 	}
 	appAssigned := func(k world.Kind) bool {
 		return some(w.AppRoleAssignments, func(a *world.AppRoleAssignment) bool {
@@ -100,7 +105,9 @@ func TestTiny_HasEveryFeature(t *testing.T) {
 		{"default access", st.Apps.DefaultAccess > 0},
 		{"system-assigned MI on a storage account", some(w.ServicePrincipals, func(sp *world.ServicePrincipal) bool {
 			return isMI(sp.ID) && sp.AlternativeNames[0] == "isExplicit=False" &&
-				some(w.StorageAccounts, func(a *world.StorageAccount) bool { return a.IdentityPrincipalID == sp.ID && sp.AlternativeNames[1] == a.Scope() })
+				some(w.StorageAccounts, func(a *world.StorageAccount) bool {
+					return a.IdentityPrincipalID == sp.ID && sp.AlternativeNames[1] == a.Scope()
+				})
 		})},
 		{"system-assigned MI on compute", some(w.ServicePrincipals, func(sp *world.ServicePrincipal) bool {
 			if !isMI(sp.ID) || sp.AlternativeNames[0] != "isExplicit=False" {
@@ -130,7 +137,9 @@ func TestTiny_HasEveryFeature(t *testing.T) {
 		{"RBAC to user", rbac(to("User"))},
 		{"RBAC to group", rbac(to("Group"))},
 		{"RBAC to service principal", rbac(to("ServicePrincipal"))},
-		{"RBAC to managed identity", rbac(func(a *world.ARMRoleAssignment) bool { return a.PrincipalType == "ServicePrincipal" && isMI(a.PrincipalID) })},
+		{"RBAC to managed identity", rbac(func(a *world.ARMRoleAssignment) bool {
+			return a.PrincipalType == "ServicePrincipal" && isMI(a.PrincipalID)
+		})},
 		{"RBAC with ABAC condition", rbac(func(a *world.ARMRoleAssignment) bool {
 			return a.Condition != "" && a.ConditionVersion == "2.0" && blobDataRole(a.RoleDefinition)
 		})},

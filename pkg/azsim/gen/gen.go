@@ -94,7 +94,7 @@ type builder struct {
 
 	memberUsers  []int // indexes of Member (non-guest) users
 	regularUsers []int // enabled members that are people (not shared, room or equipment mailboxes)
-	groupInfo   []groupInfo
+	groupInfo    []groupInfo
 	// nestable lists groups that may contain or be contained by groups; chain and cycle are the fixed
 	// nesting structures (see groups.go).
 	nestable       []int
@@ -115,7 +115,7 @@ type builder struct {
 // its indexes, so that the result does not depend on scheduling.
 func parallel(n int, fn func(lo, hi int)) {
 	workers := runtime.GOMAXPROCS(0)
-	const minChunk = 2048
+	const minChunk = 128
 	if workers <= 1 || n <= minChunk {
 		fn(0, n)
 		return

@@ -3,26 +3,25 @@ package gen
 // dictionary holds the word lists the generator draws plausible names from. It is built once per
 // generation (see newDictionary) so that the package keeps no global state.
 type dictionary struct {
-	firstNames, lastNames      []string
-	departments, jobTitles     []string
-	usageLocations             []string
-	guestDomains               []string
-	groupTopics                []string
-	saasApps, ownAppWords      []string
-	vendorNames                []string
-	appRoleNames               []string
-	regions                    []string
-	subscriptionWords          []string
-	workloads, environments    []string
-	locations                  []string
-	containerNames             []string
-	mgTopLevel, mgSecondLevel  []string
-	auNames                    []string
-	hostKinds                  []string
-	riskLevels, riskStates     []string
-	storageSKUs, storageKinds  []string
-	rbacDescriptions           []string
-	ownerlessGroupDescriptions []string
+	firstNames, lastNames     []string
+	departments, jobTitles    []string
+	usageLocations            []string
+	guestDomains              []string
+	groupTopics               []string
+	saasApps, ownAppWords     []string
+	vendorNames               []string
+	appRoleNames              []string
+	regions                   []string
+	subscriptionWords         []string
+	workloads, environments   []string
+	locations                 []string
+	containerNames            []string
+	mgTopLevel, mgSecondLevel []string
+	auNames                   []string
+	hostKinds                 []string
+	riskLevels, riskStates    []string
+	storageSKUs, storageKinds []string
+	rbacDescriptions          []string
 }
 
 func newDictionary() *dictionary {

@@ -24,9 +24,9 @@ func (b *builder) armRoles() error {
 	}
 	subs := b.w.Subscriptions
 	defs := []struct {
-		sub         *world.Subscription
-		name, desc  string
-		perm        world.Permission
+		sub        *world.Subscription
+		name, desc string
+		perm       world.Permission
 	}{
 		{subs[0], "Contoso Storage Operator", "Reads storage accounts, rotates their keys and reads blobs.",
 			world.Permission{Actions: []string{"Microsoft.Storage/storageAccounts/read",
@@ -116,7 +116,9 @@ type principal struct {
 	ghost   bool
 }
 
-func spPrincipal(sp *world.ServicePrincipal) principal { return principal{sp.ID, "ServicePrincipal", false} }
+func spPrincipal(sp *world.ServicePrincipal) principal {
+	return principal{sp.ID, "ServicePrincipal", false}
+}
 
 func (b *builder) userPrincipal(u int) principal { return principal{b.w.Users[u].ID, "User", false} }
 
@@ -253,7 +255,7 @@ func (a *rbacAssigner) draw(r *rand.Rand) *world.ARMRoleAssignment {
 	s := schedule{}
 	if !p.ghost && p.typ != "ServicePrincipal" {
 		switch {
-		case chance(r, 0.10):
+		case chance(r, 0.15): // users and groups are two thirds of the draws: ~10 % eligible overall
 			s = pimWindow(r, true, chance(r, 0.2))
 		case chance(r, 0.02):
 			s = pimWindow(r, false, false)

@@ -8,38 +8,38 @@ import (
 // Spec fully determines a generated world: the same Spec always yields the same world, byte for byte.
 type Spec struct {
 	// Preset names the preset the spec came from; it is recorded in the world and has no other effect.
-	Preset string
-	Seed   uint64
+	Preset string `json:"preset"`
+	Seed   uint64 `json:"seed"`
 
 	// Users is the number of users, guests included.
-	Users int
+	Users int `json:"users"`
 	// Groups is the number of groups of all kinds.
-	Groups int
+	Groups int `json:"groups"`
 	// Memberships is the target number of direct user memberships over all groups. Group sizes follow a
 	// Zipf distribution scaled to reach it; the result is approximate (no group may hold more than
 	// MaxGroupShare of the users).
-	Memberships int
+	Memberships int `json:"memberships"`
 	// EnterpriseApps is the number of enterprise applications (service principals of type Application)
 	// beyond Microsoft Graph and the three registered apps of world.Apps.
-	EnterpriseApps int
+	EnterpriseApps int `json:"enterpriseApps"`
 	// ManagedIdentities is the number of managed identities, user-assigned and system-assigned together.
-	ManagedIdentities int
+	ManagedIdentities int `json:"managedIdentities"`
 
-	Subscriptions        int
-	ResourceGroups       int
-	StorageAccounts      int
-	ContainersPerAccount int
+	Subscriptions        int `json:"subscriptions"`
+	ResourceGroups       int `json:"resourceGroups"`
+	StorageAccounts      int `json:"storageAccounts"`
+	ContainersPerAccount int `json:"containersPerAccount"`
 	// RBACAssignments is the number of Azure role assignments, active and eligible, including the two
 	// held by the registered apps at the tenant root management group.
-	RBACAssignments int
+	RBACAssignments int `json:"rbacAssignments"`
 	// ManagementGroupDepth is the number of management-group levels below the tenant root group.
-	ManagementGroupDepth int
+	ManagementGroupDepth int `json:"managementGroupDepth"`
 	// ManagementGroupFanout is the number of children of each management group above the last level.
-	ManagementGroupFanout int
+	ManagementGroupFanout int `json:"managementGroupFanout"`
 
 	// NoP2 makes a tenant without Entra ID P2: no PIM data (eligible or time-bound assignments, PIM for
 	// Groups), no signInActivity and no P2 SKUs.
-	NoP2 bool
+	NoP2 bool `json:"noP2"`
 }
 
 // MaxGroupShare is the largest fraction of all users a single group may contain.
@@ -51,6 +51,7 @@ const (
 	maxUsers             = 5_000_000
 	minGroups            = 12
 	maxGroups            = 1_000_000
+	maxMemberships       = 100_000_000
 	minEnterpriseApps    = 3
 	minManagedIdentities = 3
 	minRBAC              = 20
@@ -76,6 +77,7 @@ func (s Spec) Validate() error {
 	atLeast("groups", s.Groups, minGroups)
 	atMost("groups", s.Groups, maxGroups)
 	atLeast("memberships", s.Memberships, 0)
+	atMost("memberships", s.Memberships, maxMemberships)
 	if s.Users > 0 && s.Groups > 0 && s.Memberships > s.Users*s.Groups {
 		errs = append(errs, fmt.Errorf("memberships must be <= users*groups (%d, got %d)", s.Users*s.Groups, s.Memberships))
 	}

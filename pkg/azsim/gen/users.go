@@ -3,9 +3,9 @@ package gen
 import (
 	"fmt"
 	"math/rand/v2"
-	"time"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/baton-azure/baton-azure/pkg/azsim/world"
 )

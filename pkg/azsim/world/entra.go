@@ -202,7 +202,8 @@ type DirectoryRoleDefinition struct {
 	IsEnabled    bool
 	IsPrivileged bool
 	Actions      []string
-	// DirectoryRoleID is the id of the activated legacy directoryRole object for this definition.
+	// DirectoryRoleID is the id of the activated legacy directoryRole object for this definition. Only
+	// built-in roles with at least one active assignment are activated; it is empty otherwise.
 	DirectoryRoleID string
 }
 

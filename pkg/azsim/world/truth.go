@@ -140,8 +140,10 @@ func (w *World) entraFacts(e *emitter) {
 	}
 	for _, s := range w.ServicePrincipals {
 		a := map[string]any{"appId": s.AppID}
+		resource := ""
 		if len(s.AlternativeNames) > 1 {
-			a["resource"] = s.AlternativeNames[1]
+			resource = s.AlternativeNames[1]
+			a["resource"] = resource
 		}
 		e.do(Fact{Kind: FactServicePrincipal, ID: s.ID, DisplayName: s.DisplayName, Type: s.ServicePrincipalType, Attrs: a})
 		if s.ServicePrincipalType == "ManagedIdentity" {
@@ -149,7 +151,7 @@ func (w *World) entraFacts(e *emitter) {
 			if len(s.AlternativeNames) > 0 && s.AlternativeNames[0] == "isExplicit=True" {
 				kind = "user"
 			}
-			e.do(Fact{Kind: FactManagedIdentity, ID: s.ID, Type: kind, Scope: a["resource"].(string)})
+			e.do(Fact{Kind: FactManagedIdentity, ID: s.ID, Type: kind, Scope: resource})
 		}
 		for _, r := range s.AppRoles {
 			e.do(Fact{Kind: FactAppRole, ID: r.ID, Target: s.ID, DisplayName: r.DisplayName,
