@@ -257,15 +257,7 @@ func (c *actx) page(items []any) reply {
 }
 
 func (c *actx) nextLink(offset int) string {
-	var kept []string
-	for _, kv := range strings.Split(c.r.URL.RawQuery, "&") {
-		if kv == "" || strings.HasPrefix(strings.ToLower(kv), "$skiptoken=") || strings.HasPrefix(strings.ToLower(kv), "%24skiptoken=") {
-			continue
-		}
-		kept = append(kept, kv)
-	}
-	kept = append(kept, "$skipToken="+encodeARMSkipToken(offset))
-	return "https://" + c.r.Host + c.r.URL.EscapedPath() + "?" + strings.Join(kept, "&")
+	return withSkipToken(c.r, "$skipToken", encodeARMSkipToken(offset))
 }
 
 func encodeARMSkipToken(off int) string {

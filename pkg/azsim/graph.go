@@ -444,15 +444,22 @@ func (c *gctx) contextURL(name string, sel []string) string {
 // nextLink is the absolute URL of the page starting at offset: the original query plus an opaque
 // $skiptoken bound to it.
 func (c *gctx) nextLink(offset int) string {
+	return withSkipToken(c.r, "$skiptoken", encodeSkipToken(offset, queryHash(c.r)))
+}
+
+// withSkipToken rebuilds the request's absolute URL with its original query, minus any previous skip
+// token, plus param=token. The query is kept as the client sent it, so links read like Azure's.
+func withSkipToken(r *http.Request, param, token string) string {
 	var kept []string
-	for _, kv := range strings.Split(c.r.URL.RawQuery, "&") {
-		if kv == "" || strings.HasPrefix(strings.ToLower(kv), "$skiptoken=") || strings.HasPrefix(strings.ToLower(kv), "%24skiptoken=") {
+	for _, kv := range strings.Split(r.URL.RawQuery, "&") {
+		lower := strings.ToLower(kv)
+		if kv == "" || strings.HasPrefix(lower, "$skiptoken=") || strings.HasPrefix(lower, "%24skiptoken=") {
 			continue
 		}
 		kept = append(kept, kv)
 	}
-	kept = append(kept, "$skiptoken="+encodeSkipToken(offset, queryHash(c.r)))
-	return "https://" + c.r.Host + c.r.URL.EscapedPath() + "?" + strings.Join(kept, "&")
+	kept = append(kept, param+"="+token)
+	return "https://" + r.Host + r.URL.EscapedPath() + "?" + strings.Join(kept, "&")
 }
 
 // queryHash identifies a request's path and query options other than $skiptoken.
