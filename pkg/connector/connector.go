@@ -1,0 +1,94 @@
+// Package connector is baton-azure's baton-sdk connector: the only package that knows baton. It turns
+// Microsoft Graph (pkg/graph) reads into resources, entitlements and grants.
+package connector
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
+	"github.com/conductorone/baton-sdk/pkg/cli"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+
+	"github.com/baton-azure/baton-azure/pkg/config"
+	"github.com/baton-azure/baton-azure/pkg/graph"
+)
+
+// Connector syncs Microsoft Entra ID.
+type Connector struct {
+	s       *settings
+	cred    azcore.TokenCredential
+	graph   *graph.Client
+	spTypes *principalTypes
+	risk    *riskCache
+	roles   *roleCatalog
+}
+
+// New builds the connector from its configuration. It makes no network call; Validate does.
+func New(_ context.Context, cfg *config.Azure, _ *cli.ConnectorOpts) (connectorbuilder.ConnectorBuilderV2, []connectorbuilder.Opt, error) {
+	c, err := newConnector(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, nil, nil
+}
+
+func newConnector(cfg *config.Azure) (*Connector, error) {
+	s, err := resolveSettings(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: invalid configuration: %w", errPrefix, err)
+	}
+	cred, err := s.credential()
+	if err != nil {
+		return nil, fmt.Errorf("%s: credentials: %w", errPrefix, err)
+	}
+	g, err := graph.New(graph.Options{BaseURL: s.graphBase, Credential: cred, Transport: s.httpClient, UserAgent: "baton-azure"})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", errPrefix, err)
+	}
+	return &Connector{s: s, cred: cred, graph: g, spTypes: newPrincipalTypes(), risk: newRiskCache(), roles: &roleCatalog{}}, nil
+}
+
+// Capabilities is a credential-free connector for `baton-azure capabilities`.
+func Capabilities() *Connector { return &Connector{s: &settings{}} }
+
+// Metadata describes the connector.
+func (c *Connector) Metadata(_ context.Context) (*v2.ConnectorMetadata, error) {
+	return v2.ConnectorMetadata_builder{
+		DisplayName: "Microsoft Entra ID and Azure",
+		Description: "Users, groups (nested), directory roles with PIM, enterprise apps and app roles, managed identities, " +
+			"administrative units and licenses of a Microsoft Entra tenant.",
+	}.Build(), nil
+}
+
+// ResourceSyncers lists the syncers; optional features follow the configuration.
+func (c *Connector) ResourceSyncers(_ context.Context) []connectorbuilder.ResourceSyncerV2 {
+	out := []connectorbuilder.ResourceSyncerV2{
+		&tenantSyncer{c}, &groupSyncer{c}, &directoryRoleSyncer{c}, &administrativeUnitSyncer{c},
+		&enterpriseAppSyncer{c}, &managedIdentitySyncer{c}, &licenseSyncer{c},
+	}
+	if c.s == nil || !c.s.external {
+		out = append(out, &userSyncer{c})
+	}
+	return out
+}
+
+// Validate obtains a Graph token, checks every permission the chosen features need and makes the cheapest
+// Graph read. Missing permissions are reported together, by name and consequence.
+func (c *Connector) Validate(ctx context.Context) (annotations.Annotations, error) {
+	granted, err := c.grantedGraphPermissions(ctx)
+	if err != nil {
+		return nil, wrapErr(err, "obtain a Microsoft Graph token")
+	}
+	if granted != nil {
+		if err := checkPermissions(granted, c.requiredPermissions()); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := c.graph.Organization(ctx); err != nil {
+		return nil, wrapErr(err, "read the organization from Microsoft Graph")
+	}
+	return nil, nil
+}

@@ -1,0 +1,194 @@
+package connector
+
+import (
+	"context"
+	"strings"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/types/entitlement"
+	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
+
+	"github.com/baton-azure/baton-azure/pkg/graph"
+)
+
+// defaultAccessRoleID is the appRoleId of a "default access" assignment.
+const defaultAccessRoleID = "00000000-0000-0000-0000-000000000000"
+
+// enterpriseAppSyncer lists service principals of applications (every type except managed identities),
+// with owners and one entitlement per app role plus default access.
+type enterpriseAppSyncer struct{ c *Connector }
+
+func (s *enterpriseAppSyncer) ResourceType(context.Context) *v2.ResourceType {
+	return resourceTypeOf(typeEnterpriseApp)
+}
+
+func (s *enterpriseAppSyncer) List(ctx context.Context, parent *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	if parent != nil {
+		return nil, nil, nil
+	}
+	page, err := s.c.graph.ListServicePrincipals(ctx, opts.PageToken.Token)
+	if err != nil {
+		return nil, nil, wrapErr(err, "list service principals")
+	}
+	var out []*v2.Resource
+	for _, sp := range page.Value {
+		s.c.spTypes.remember(sp.ID, sp.ServicePrincipalType)
+		if spResourceType(sp.ServicePrincipalType) != typeEnterpriseApp {
+			continue // a managed identity: listed by managedIdentitySyncer
+		}
+		profile := map[string]any{"app_id": sp.AppID, "service_principal_type": sp.ServicePrincipalType,
+			"enabled": sp.AccountEnabled, "app_role_assignment_required": sp.AppRoleAssignmentRequired}
+		setIf(profile, "app_owner_organization_id", sp.AppOwnerOrganizationID)
+		r, err := rs.NewAppResource(sp.DisplayName, resourceTypeOf(typeEnterpriseApp), sp.ID, []rs.AppTraitOption{rs.WithAppProfile(profile)})
+		if err != nil {
+			return nil, nil, wrapErr(err, "build enterprise application "+sp.ID)
+		}
+		out = append(out, r)
+	}
+	return out, &rs.SyncOpResults{NextPageToken: page.NextLink}, nil
+}
+
+func (s *enterpriseAppSyncer) Entitlements(ctx context.Context, res *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
+	roles, err := s.c.graph.ServicePrincipalAppRoles(ctx, res.GetId().GetResource())
+	if err != nil {
+		return nil, nil, wrapErr(err, "read app roles of "+res.GetId().GetResource())
+	}
+	name := res.GetDisplayName()
+	principals := directoryPrincipalTypes()
+	out := []*v2.Entitlement{
+		entitlement.NewPermissionEntitlement(res, entOwner, entitlement.WithGrantableTo(resourceTypeOf(typeUser), resourceTypeOf(typeEnterpriseApp), resourceTypeOf(typeManagedIdentity)),
+			entitlement.WithDisplayName(name+" owner"), entitlement.WithDescription("Owner of the "+name+" enterprise application")),
+		entitlement.NewAssignmentEntitlement(res, entDefaultAccess, entitlement.WithGrantableTo(principals...),
+			entitlement.WithDisplayName(name+" default access"), entitlement.WithDescription("Assigned to "+name+" without a specific app role")),
+	}
+	for _, r := range roles {
+		desc := r.Description
+		if desc == "" {
+			desc = "App role " + r.Value + " of " + name
+		}
+		out = append(out, entitlement.NewAssignmentEntitlement(res, appRoleSlug(r.ID), entitlement.WithGrantableTo(principals...),
+			entitlement.WithDisplayName(name+": "+r.DisplayName), entitlement.WithDescription(desc)))
+	}
+	return out, nil, nil
+}
+
+// appRoleSlug is the entitlement slug of an app role (default access has its own).
+func appRoleSlug(appRoleID string) string {
+	if appRoleID == defaultAccessRoleID {
+		return entDefaultAccess
+	}
+	return "app-role-" + strings.ToLower(appRoleID)
+}
+
+const phaseAssignedTo = "assigned-to"
+
+func (s *enterpriseAppSyncer) Grants(ctx context.Context, res *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	cur, err := newCursor(opts.PageToken.Token, phaseAssignedTo, phaseOwners)
+	if err != nil {
+		return nil, nil, err
+	}
+	spID := res.GetId().GetResource()
+	var grants []*v2.Grant
+	var next string
+	switch cur.phase() {
+	case phaseAssignedTo:
+		page, err := s.c.graph.ListAppRoleAssignedTo(ctx, spID, cur.link())
+		if err != nil {
+			return nil, nil, wrapErr(err, "list app role assignments of "+spID)
+		}
+		if err := s.c.resolveServicePrincipals(ctx, servicePrincipalIDs(page.Value)); err != nil {
+			return nil, nil, err
+		}
+		for _, a := range page.Value {
+			p, ok := s.c.principalOfType(a.PrincipalType, a.PrincipalID)
+			if !ok {
+				continue
+			}
+			grants = append(grants, s.c.newGrant(res, appRoleSlug(a.AppRoleID), p, map[string]any{"app_role_assignment_id": a.ID}))
+		}
+		next = page.NextLink
+	case phaseOwners:
+		page, err := s.c.graph.ListServicePrincipalOwners(ctx, spID, cur.link())
+		if err != nil {
+			return nil, nil, wrapErr(err, "list owners of "+spID)
+		}
+		for _, o := range page.Value {
+			p, ok := s.c.principalOf(o)
+			if !ok {
+				skipUnmodelled(ctx, "enterprise application "+spID+" owners", o)
+				continue
+			}
+			grants = append(grants, s.c.newGrant(res, entOwner, p, nil))
+		}
+		next = page.NextLink
+	}
+	tok, err := cur.advance(next)
+	if err != nil {
+		return nil, nil, err
+	}
+	return grants, &rs.SyncOpResults{NextPageToken: tok}, nil
+}
+
+func servicePrincipalIDs(as []graph.AppRoleAssignment) []string {
+	var ids []string
+	for _, a := range as {
+		if a.PrincipalType == "ServicePrincipal" {
+			ids = append(ids, a.PrincipalID)
+		}
+	}
+	return ids
+}
+
+// managedIdentitySyncer lists the service principals of managed identities: principals only.
+type managedIdentitySyncer struct{ c *Connector }
+
+func (s *managedIdentitySyncer) ResourceType(context.Context) *v2.ResourceType {
+	return resourceTypeOf(typeManagedIdentity)
+}
+
+func (s *managedIdentitySyncer) List(ctx context.Context, parent *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
+	if parent != nil {
+		return nil, nil, nil
+	}
+	page, err := s.c.graph.ListManagedIdentities(ctx, opts.PageToken.Token)
+	if err != nil {
+		return nil, nil, wrapErr(err, "list managed identities")
+	}
+	out := make([]*v2.Resource, 0, len(page.Value))
+	for _, sp := range page.Value {
+		s.c.spTypes.remember(sp.ID, sp.ServicePrincipalType)
+		kind, host := managedIdentityKind(sp.AlternativeNames)
+		profile := map[string]any{"app_id": sp.AppID, "client_id": sp.AppID, "identity_type": kind}
+		setIf(profile, "resource_id", host)
+		r, err := rs.NewResource(sp.DisplayName, resourceTypeOf(typeManagedIdentity), sp.ID, rs.WithResourceProfile(profile),
+			rs.WithNHIType(v2.NonHumanIdentityTrait_NHI_TYPE_MANAGED_IDENTITY, kind+"-assigned managed identity"))
+		if err != nil {
+			return nil, nil, wrapErr(err, "build managed identity "+sp.ID)
+		}
+		out = append(out, r)
+	}
+	return out, &rs.SyncOpResults{NextPageToken: page.NextLink}, nil
+}
+
+// managedIdentityKind reads alternativeNames: ["isExplicit=True", "<identity resource id>"] for
+// user-assigned identities, ["isExplicit=False", "<host resource id>"] for system-assigned ones.
+func managedIdentityKind(names []string) (kind, resource string) {
+	kind = "system"
+	for _, n := range names {
+		switch {
+		case strings.EqualFold(n, "isExplicit=True"):
+			kind = "user"
+		case strings.HasPrefix(n, "/"):
+			resource = n
+		}
+	}
+	return kind, resource
+}
+
+func (s *managedIdentitySyncer) Entitlements(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
+	return nil, nil, nil
+}
+
+func (s *managedIdentitySyncer) Grants(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return nil, nil, nil
+}

@@ -1,0 +1,102 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/baton-azure/baton-azure/pkg/graph"
+)
+
+// errPrefix starts every error the connector returns.
+const errPrefix = "baton-azure"
+
+// defaultRetryAfter is how long to wait on a throttled answer that carries no Retry-After.
+const defaultRetryAfter = 5 * time.Second
+
+// wrapErr turns a failed Azure call into a gRPC status error with the right code, so the syncer retries
+// what is transient and fails on the rest; it never turns an error into an empty result.
+//
+//	401 → Unauthenticated, 403 → PermissionDenied, 404 → NotFound,
+//	429, 502, 503, 504 → Unavailable with a RateLimitDescription reset at now + Retry-After,
+//	400 and other 4xx → InvalidArgument/FailedPrecondition, 5xx → Unavailable.
+func wrapErr(err error, action string) error {
+	if err == nil {
+		return nil
+	}
+	msg := fmt.Sprintf("%s: %s: %v", errPrefix, action, err)
+	if s, ok := status.FromError(err); ok && s.Code() != codes.Unknown {
+		return status.Error(s.Code(), msg)
+	}
+	if errors.Is(err, context.Canceled) {
+		return status.Error(codes.Canceled, msg)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return status.Error(codes.DeadlineExceeded, msg)
+	}
+	var fh *graph.ForeignHostError
+	if errors.As(err, &fh) {
+		return status.Error(codes.PermissionDenied, msg)
+	}
+	ge, ok := graph.AsError(err)
+	if !ok {
+		return status.Error(codes.Unavailable, msg) // transport failures (resets, timeouts) are transient
+	}
+	code := grpcCode(ge.StatusCode)
+	st := status.New(code, msg)
+	if code == codes.Unavailable {
+		wait := ge.RetryAfter
+		if wait <= 0 {
+			wait = defaultRetryAfter
+		}
+		if withDetail, derr := st.WithDetails(v2.RateLimitDescription_builder{
+			Status:  v2.RateLimitDescription_STATUS_OVERLIMIT,
+			ResetAt: timestamppb.New(time.Now().Add(wait)),
+		}.Build()); derr == nil {
+			st = withDetail
+		}
+	}
+	return st.Err()
+}
+
+// grpcCode is the single mapping from an HTTP status to a gRPC code.
+func grpcCode(httpStatus int) codes.Code {
+	switch httpStatus {
+	case http.StatusUnauthorized:
+		return codes.Unauthenticated
+	case http.StatusForbidden:
+		return codes.PermissionDenied
+	case http.StatusNotFound, http.StatusGone:
+		return codes.NotFound
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout,
+		http.StatusRequestTimeout:
+		return codes.Unavailable
+	case http.StatusConflict, http.StatusPreconditionFailed:
+		return codes.FailedPrecondition
+	}
+	switch {
+	case httpStatus >= 500:
+		return codes.Unavailable
+	case httpStatus >= 400:
+		return codes.InvalidArgument
+	}
+	return codes.Unknown
+}
+
+// premiumError explains a P2-gated failure and names the flag that skips these features.
+func premiumError(feature string, err error) error {
+	return status.Errorf(codes.FailedPrecondition, "%s: %s needs Microsoft Entra ID P2 or ID Governance, which this tenant lacks (%v); "+
+		"set skip-entra-id-p2-license-features (BATON_SKIP_ENTRA_ID_P2_LICENSE_FEATURES=true) to sync without it", errPrefix, feature, err)
+}
+
+// isPremiumError reports whether err is Graph's answer for a missing P2 license.
+func isPremiumError(err error) bool {
+	return graph.HasCode(err, graph.CodePremiumLicenseRequired) || graph.HasCode(err, graph.CodeNonPremiumTenant)
+}
