@@ -3,6 +3,7 @@
 //	azsim serve --preset small --seed 1 [--vhost :443] [--state-dir DIR]
 //	azsim truth --preset tiny --seed 1 [-o truth.jsonl]
 //	azsim gen   --preset large --seed 1 --stats
+//	azsim churn --state-dir DIR --users 1 --memberships 2 --roles 5 --rbac 5
 package main
 
 import (
@@ -30,6 +31,7 @@ Usage:
   azsim serve [flags]   serve a generated tenant until SIGINT/SIGTERM
   azsim truth [flags]   print the tenant's ground truth (JSONL) without serving
   azsim gen   [flags]   generate a tenant and print its summary (--stats) and timing
+  azsim churn [flags]   change a running simulator's tenant (users, memberships, role assignments) by percentages
   azsim help            show this help
 
 Run "azsim <command> -h" for the flags of a command. Presets: ` + "tiny, small, medium, large, xlarge" + `.
@@ -54,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return truth(args[1:], stdout, stderr)
 	case "gen":
 		return generate(args[1:], stdout, stderr)
+	case "churn":
+		return churnCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -101,6 +105,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&o.CAFile, "tls-ca", "", "CA that issued --tls-cert")
 	fs.DurationVar(&o.TokenLifetime, "token-lifetime", time.Hour, "lifetime of issued access tokens")
 	fs.IntVar(&o.ARMPageSize, "arm-page-size", 1000, "items per ARM list page")
+	fs.DurationVar(&o.DeltaLinkLifetime, "delta-lifetime", 7*24*time.Hour, "validity of Graph delta and next links (then 410 Gone)")
+	fs.StringVar(&o.Throttle, "throttle", "off", "throttling: off, or the Graph RU budget of an S, M or L tenant (3,500/5,000/8,000 RU per 10 s) plus ARM's token buckets")
+	fs.StringVar(&o.Latency, "latency", "off", "latency model: off, demo (graph ~20 ms + 0.01 ms/item) or bench (graph ~40 ms + 0.02 ms/item); p99 = 3x median")
+	fs.StringVar(&o.Faults, "faults", "none", "seeded faults: none, flaky (2% 5xx, 1% 429, 0.5% resets), storm (12% 429, 2% 5xx) or a JSON rules FILE (docs/azsim.md)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error (debug logs every request)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -125,6 +133,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "azsim serving preset=%s seed=%d tenant=%s\n  login %s\n  graph %s\n  arm   %s\n  admin %s\n",
 		wf.preset, wf.seed, e.TenantID, e.AuthorityHost, e.GraphURL, e.ARM, e.Admin)
+	if rs := srv.Realism(); rs.Throttle != azsim.ThrottleOff || rs.Latency != azsim.LatencyOff || rs.Faults != azsim.FaultsNone {
+		fmt.Fprintf(stderr, "  realism throttle=%s latency=%s faults=%s (%d rules)\n", rs.Throttle, rs.Latency, rs.Faults, len(rs.Rules))
+	}
 	if o.StateDir != "" {
 		fmt.Fprintf(stderr, "  state %s (ca.pem, client.pem, endpoints.json)\n", o.StateDir)
 	}

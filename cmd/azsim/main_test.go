@@ -156,6 +156,9 @@ func TestCLI_BadInput_IsAnActionableError(t *testing.T) {
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"gen", "--preset", "huge"}, "huge"},
 		{[]string{"serve", "--log-level", "loud"}, "--log-level"},
+		{[]string{"serve", "--throttle", "XL"}, "throttle profile"},
+		{[]string{"serve", "--latency", "warp"}, "latency profile"},
+		{[]string{"serve", "--faults", "/nonexistent/faults.json"}, "--faults"},
 	} {
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), tc.args, &out, &errOut)

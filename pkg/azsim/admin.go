@@ -151,9 +151,11 @@ func (s *Server) adminRoutes() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+	s.registerRealismAdmin(mux)
+	s.registerChurnAdmin(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "azsim admin: unknown endpoint "+r.Method+" "+r.URL.Path+
-			" (known: GET health, stats, info, truth; POST stats/reset, reset)", http.StatusNotFound)
+			" (known: GET health, stats, info, truth, realism; GET/PUT throttle, latency, faults; DELETE faults; POST stats/reset, reset, churn)", http.StatusNotFound)
 	})
 	return mux
 }

@@ -34,6 +34,7 @@ type armRoute struct {
 	label    string
 	versions []string
 	h        armHandler
+	write    bool // takes the world's write lock
 }
 
 func splitPath(p string) []string {
@@ -63,7 +64,7 @@ func (rt *armRoute) match(method string, segs []string) (map[string]string, bool
 
 // armRoutes builds ARM's route table. Role-based access routes are scope-relative and matched separately.
 func (s *Server) armRoutes() http.Handler {
-	routes := s.armRouteTable()
+	routes := append(s.armRouteTable(), s.armWriteRoutes()...)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := s.clock()
 		segs := splitPath(r.URL.Path)
@@ -83,8 +84,12 @@ func (s *Server) armRoutes() http.Handler {
 			renderARM(w, r, fail(aerr))
 			return
 		}
-		s.mu.RLock()
-		defer s.mu.RUnlock()
+		if rp, stop := s.armGate(w, r, c); stop { // throttling and faults (realism.go)
+			renderARM(w, r, rp)
+			return
+		}
+		s.lockWorld(rt.write, now)
+		defer s.unlockWorld(rt.write)
 		ac := &actx{s: s, r: r, w: s.world, caller: c, vars: vars, now: now}
 		ac.grants = callerGrants(s.world, c.objectID)
 		renderARM(w, r, rt.h(ac))
@@ -249,6 +254,7 @@ func (c *actx) page(items []any) reply {
 	}
 	off = min(off, len(items))
 	end := min(off+size, len(items))
+	reportItems(c.r, end-off)
 	body := map[string]any{"value": items[off:end]}
 	if end < len(items) {
 		body["nextLink"] = c.nextLink(end)

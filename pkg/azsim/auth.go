@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/baton-azure/baton-azure/pkg/azsim/world"
 )
@@ -14,6 +15,8 @@ type caller struct {
 	appID    string
 	objectID string // the app's service principal id
 	roles    map[string]bool
+	tenantID string
+	issuedAt time.Time // of the token (token_expired faults)
 }
 
 func (c *caller) hasAny(perms ...string) bool {
@@ -71,7 +74,10 @@ func (s *Server) authenticate(r *http.Request, service string) (*caller, *apiErr
 		}
 		return nil, armAuthError("InvalidAuthenticationTokenTenant", "The access token is from the wrong issuer. It must match the tenant associated with this subscription.")
 	}
-	c := &caller{appID: claims.AppID, objectID: claims.ObjectID, roles: map[string]bool{}}
+	c := &caller{appID: claims.AppID, objectID: claims.ObjectID, roles: map[string]bool{}, tenantID: claims.TenantID}
+	if claims.IssuedAt != nil {
+		c.issuedAt = claims.IssuedAt.Time
+	}
 	for _, role := range claims.Roles {
 		c.roles[role] = true
 	}

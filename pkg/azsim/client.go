@@ -1,6 +1,7 @@
 package azsim
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -66,10 +67,15 @@ func (t *inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if in.Body == nil {
 		in.Body = http.NoBody
 	}
-	rec := httptest.NewRecorder()
-	t.s.root.ServeHTTP(rec, in)
+	body := bodyBuffers.Get().(*bytes.Buffer) // recycled when the client closes the body (bufpool.go)
+	rec := &httptest.ResponseRecorder{HeaderMap: make(http.Header), Body: body, Code: http.StatusOK}
+	aborted := serveInProcess(t.s.root, rec, in)
 	resp := rec.Result()
+	resp.Body = newPooledBody(body)
 	resp.Request = req
+	if aborted { // a reset fault: the client reads the partial body, then an error (realism.go)
+		resp.Body = &resetBody{r: resp.Body}
+	}
 	return resp, nil
 }
 

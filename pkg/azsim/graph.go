@@ -23,6 +23,8 @@ type gctx struct {
 	caller *caller
 	ver    string
 	now    time.Time
+	// pooled are page buffers from pageBuffers, recycled once the reply is written (serveGraph).
+	pooled [][]byte
 }
 
 // graphHandler handles one Graph route.
@@ -44,6 +46,21 @@ func (s *Server) graphRoutes() http.Handler {
 		})
 	}
 	s.registerGraphReads(reg)
+	s.registerDelta(reg)
+	// Writes take the world's write lock (see lockWorld); $batch dispatches its sub-requests through
+	// s.graphH and takes no lock itself.
+	s.registerGraphWrites(func(pattern string, perms []string, h graphHandler) {
+		_, path, _ := strings.Cut(pattern, " ")
+		route := strings.Replace(path, "/{ver}", "/v1.0", 1)
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			setRoute(r, route)
+			s.serveGraph(w, markWrite(r), perms, h)
+		})
+	})
+	mux.HandleFunc("POST /{ver}/$batch", func(w http.ResponseWriter, r *http.Request) {
+		setRoute(r, "/v1.0/$batch")
+		s.serveBatch(w, r)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r, "unmatched")
 		renderGraph(w, r, errorf(http.StatusBadRequest, "BadRequest",
@@ -88,14 +105,21 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, perms []stri
 		renderGraph(w, r, fail(aerr), now)
 		return
 	}
+	if rp, stop := s.graphGate(w, r, c); stop { // throttling and faults (realism.go)
+		renderGraph(w, r, rp, now)
+		return
+	}
 	if len(perms) > 0 && !c.hasAny(perms...) {
 		renderGraph(w, r, fail(graphForbidden()), now)
 		return
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	rp := h(&gctx{s: s, r: r, w: s.world, caller: c, ver: ver, now: now})
+	write := isWrite(r)
+	s.lockWorld(write, now)
+	defer s.unlockWorld(write)
+	gc := &gctx{s: s, r: r, w: s.world, caller: c, ver: ver, now: now}
+	rp := h(gc)
 	renderGraph(w, r, rp, now)
+	gc.recycle()
 }
 
 // absent marks a property that does not exist on an object (as opposed to a null value).
@@ -110,6 +134,10 @@ type prop struct {
 	coll bool
 	// nav marks a navigation property: returned only through $expand, never $select.
 	nav bool
+	// key is the encoded `"name":` (set by newEntitySet). app, when set, appends the JSON value get
+	// returns without boxing it (graph_fast.go; equivalence is tested).
+	key, commaKey []byte
+	app           func(c *gctx, o any, b []byte) []byte
 }
 
 // entitySet describes how one Graph entity type is listed, filtered and projected.
@@ -131,6 +159,8 @@ func newEntitySet(typeName, resource string, defaults []string, props ...prop) *
 	es.schema.Resource = resource
 	for i := range es.props {
 		p := &es.props[i]
+		p.key = append(appendJSONString(nil, p.name), ':')
+		p.commaKey = append([]byte{','}, p.key...)
 		es.byLower[strings.ToLower(p.name)] = p
 		es.schema.Properties = append(es.schema.Properties, odata.Property{Name: p.name, Ops: p.ops, AdvancedOps: p.adv, Collection: p.coll})
 	}
@@ -258,6 +288,59 @@ func (pr *projector) project(c *gctx, o any) *jsonObject {
 		m.kv = append(m.kv, kvPair{p.name, v})
 	}
 	return m
+}
+
+// appendJSON renders o with the projector's selection straight into b: the same bytes as
+// project(c, o).appendJSON(b), without building the object.
+func (pr *projector) appendJSON(c *gctx, o any, b []byte) ([]byte, error) {
+	es, props := pr.es, pr.props
+	b = append(b, '{')
+	first := true
+	if es.polymorphic {
+		inner, obj := es.resolve(c, o)
+		b = append(b, `"@odata.type":`...)
+		b = appendJSONString(b, es.typeOf(o))
+		if inner == nil {
+			b = append(b, `,"id":`...)
+			b = appendJSONString(b, o.(world.Ref).ID)
+			return append(b, '}'), nil
+		}
+		if props = pr.perInner[inner]; props == nil {
+			props = inner.lookup(pr.sel, pr.expand)
+			pr.perInner[inner] = props
+		}
+		o, first = obj, false
+	}
+	for _, p := range props {
+		if p.app != nil && p.key != nil {
+			if first {
+				b = append(b, p.key...)
+			} else {
+				b = append(b, p.commaKey...)
+			}
+			first = false
+			b = p.app(c, o, b)
+			continue
+		}
+		v := p.get(c, o)
+		if _, isAbsent := v.(absent); isAbsent {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		if p.key != nil {
+			b = append(b, p.key...)
+		} else {
+			b = append(appendJSONString(b, p.name), ':')
+		}
+		var err error
+		if b, err = appendJSONValue(b, v); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // listOpts tunes a collection response.
@@ -407,7 +490,8 @@ func (c *gctx) listQ(es *entitySet, n int, at func(i int) any, o listOpts, q *qu
 	if end > total {
 		end = total
 	}
-	buf := make([]byte, 0, 256*(end-start)+512)
+	reportItems(c.r, end-start)
+	buf := c.pageBuffer(256*(end-start) + 512)
 	buf = append(buf, `{"@odata.context":`...)
 	buf = appendJSONString(buf, c.contextURL(o.context, q.sel))
 	if q.count && q.offset == 0 {
@@ -425,11 +509,12 @@ func (c *gctx) listQ(es *entitySet, n int, at func(i int) any, o listOpts, q *qu
 			buf = append(buf, ',')
 		}
 		var err error
-		if buf, err = proj.project(c, at(pos(k))).appendJSON(buf); err != nil {
+		if buf, err = proj.appendJSON(c, at(pos(k)), buf); err != nil {
 			return errorf(http.StatusInternalServerError, "UnknownError", "azsim: encode: "+err.Error())
 		}
 	}
 	buf = append(buf, "]}"...)
+	c.keepPooled(buf)
 	return reply{status: http.StatusOK, body: rawJSON(buf)}
 }
 
@@ -459,7 +544,7 @@ func withSkipToken(r *http.Request, param, token string) string {
 		kept = append(kept, kv)
 	}
 	kept = append(kept, param+"="+token)
-	return "https://" + r.Host + r.URL.EscapedPath() + "?" + strings.Join(kept, "&")
+	return "https://" + nextLinkHost(r) + r.URL.EscapedPath() + "?" + strings.Join(kept, "&")
 }
 
 // queryHash identifies a request's path and query options other than $skiptoken.

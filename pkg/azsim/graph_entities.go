@@ -100,7 +100,8 @@ func newGraphSets() *graphSets {
 		p("mobilePhone", func(_ *gctx, _ *world.User) any { return nil }, ops("eq in startswith"), ops("ne not")),
 		p("officeLocation", func(_ *gctx, _ *world.User) any { return nil }, ops("eq in startswith"), ops("ne not")),
 		p("preferredLanguage", func(_ *gctx, _ *world.User) any { return "en-US" }, ops("eq in"), ops("ne not")),
-		pc("assignedLicenses", func(_ *gctx, u *world.User) any { return assignedLicenses(u.Licenses) }, ops("any eq in startswith")),
+		// assignedLicenses is the effective set (direct and group-based), as in Graph.
+		pc("assignedLicenses", func(c *gctx, u *world.User) any { return assignedLicenses(effectiveSKUs(c.w, u)) }, ops("any eq in startswith")),
 		pc("licenseAssignmentStates", func(c *gctx, u *world.User) any { return licenseStates(c.w, u) }, nil),
 	)
 	for _, sub := range []string{"lastSignInDateTime", "lastNonInteractiveSignInDateTime", "lastSuccessfulSignInDateTime"} {
@@ -173,6 +174,7 @@ func newGraphSets() *graphSets {
 	gs.directoryObject = newDirectoryObjectSet(gs)
 	gs.addRoleSets()
 	gs.addMiscSets()
+	gs.addFastPaths() // graph_fast.go
 	return gs
 }
 
@@ -247,6 +249,18 @@ func assignedLicenses(skus []string) []map[string]any {
 	out := make([]map[string]any, 0, len(skus))
 	for _, s := range skus {
 		out = append(out, map[string]any{"disabledPlans": []string{}, "skuId": s})
+	}
+	return out
+}
+
+func effectiveSKUs(w *world.World, u *world.User) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range w.UserLicenses(u) {
+		if !seen[l.SkuID] {
+			seen[l.SkuID] = true
+			out = append(out, l.SkuID)
+		}
 	}
 	return out
 }

@@ -58,6 +58,7 @@ func (gs *graphSets) addRoleSets() {
 			p("endDateTime", func(_ *gctx, a *world.DirectoryRoleAssignment) any { return tptr(a.End) }, nil, nil),
 			p("memberType", func(_ *gctx, _ *world.DirectoryRoleAssignment) any { return "Direct" }, ops("eq in"), ops("ne not")),
 			p("roleEligibilityScheduleId", func(_ *gctx, a *world.DirectoryRoleAssignment) any { return schedule(a) }, ops("eq in"), ops("ne not")),
+			nav(p("principal", func(c *gctx, a *world.DirectoryRoleAssignment) any { return expandObject(c, a.Principal) }, nil, nil)),
 		)...)
 	gs.eligibilityInstance.defaults = gs.eligibilityInstance.names()
 	gs.assignmentInstance = newEntitySet("microsoft.graph.unifiedRoleAssignmentScheduleInstance", "UnifiedRoleAssignmentScheduleInstance", nil,
@@ -68,6 +69,7 @@ func (gs *graphSets) addRoleSets() {
 			p("assignmentType", func(_ *gctx, _ *world.DirectoryRoleAssignment) any { return "Assigned" }, ops("eq in"), ops("ne not")),
 			p("roleAssignmentOriginId", func(_ *gctx, a *world.DirectoryRoleAssignment) any { return a.ID }, ops("eq in"), ops("ne not")),
 			p("roleAssignmentScheduleId", func(_ *gctx, a *world.DirectoryRoleAssignment) any { return schedule(a) }, ops("eq in"), ops("ne not")),
+			nav(p("principal", func(c *gctx, a *world.DirectoryRoleAssignment) any { return expandObject(c, a.Principal) }, nil, nil)),
 		)...)
 	gs.assignmentInstance.defaults = gs.assignmentInstance.names()
 
@@ -81,6 +83,10 @@ func (gs *graphSets) addRoleSets() {
 			p("startDateTime", func(_ *gctx, a pimGroupInstance) any { return a.Start.UTC() }, nil, nil),
 			p("endDateTime", func(_ *gctx, a pimGroupInstance) any { return tptr(a.End) }, nil, nil),
 			p(scheduleName, func(_ *gctx, a pimGroupInstance) any { return a.ID }, ops("eq in"), ops("ne not")),
+			nav(p("principal", func(c *gctx, a pimGroupInstance) any { return expandObject(c, a.Principal) }, nil, nil)),
+			nav(p("group", func(c *gctx, a pimGroupInstance) any {
+				return expandObject(c, world.Ref{Kind: world.KindGroup, ID: a.GroupID})
+			}, nil, nil)),
 		}
 		return append(base, extra...)
 	}
@@ -107,7 +113,7 @@ func expandObject(c *gctx, r world.Ref) any {
 	if _, exists := c.w.Object(r.ID); !exists {
 		return nil
 	}
-	return c.s.gs.directoryObject.project(c, r, []string{"displayName"})
+	return c.s.gs.directoryObject.project(c, r, nil)
 }
 
 func (gs *graphSets) addMiscSets() {

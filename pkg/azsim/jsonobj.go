@@ -100,13 +100,36 @@ func appendJSONValue(b []byte, v any) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonPlain marks the bytes a JSON string holds unescaped: ASCII from 0x20, except '"' and '\\'.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendJSONString appends s as a JSON string (HTML characters are not escaped, as Graph does not).
 func appendJSONString(b []byte, s string) []byte {
+	i := plainPrefix(s, 0)
+	if i == len(s) { // the common case: nothing to escape
+		n := len(b)
+		if cap(b)-n < len(s)+2 {
+			b = append(b, make([]byte, len(s)+2)...)[:n]
+		}
+		b = b[:n+len(s)+2]
+		b[n] = '"'
+		copy(b[n+1:], s)
+		b[n+1+len(s)] = '"'
+		return b
+	}
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
+		if i = plainPrefix(s, i); i >= len(s) {
+			break
+		}
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+		if jsonPlain[c] {
 			i++
 			continue
 		}
@@ -147,4 +170,39 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// plainPrefix returns the index of the first byte at or after i that needs escaping (len(s) if none),
+// checking 8 bytes at a time.
+func plainPrefix(s string, i int) int {
+	for i+8 <= len(s) {
+		if !plainJSON8(load8(s[i : i+8])) {
+			break
+		}
+		i += 8
+	}
+	// A tail shorter than 8 bytes of a longer string: check the last 8 bytes at once.
+	if i < len(s) && len(s) >= 8 && i+8 > len(s) && plainJSON8(load8(s[len(s)-8:])) {
+		return len(s)
+	}
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	return i
+}
+
+// load8 reads 8 bytes little-endian.
+func load8(w string) uint64 {
+	_ = w[7]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
+// plainJSON8 reports whether the 8 bytes in x need no escaping in a JSON string: each is ASCII, at least
+// 0x20, and neither '"' nor '\\' (SWAR: a byte of (v - 0x01..) & ^v has its high bit set iff v's byte is 0,
+// barring borrows, which only occur after a true zero).
+func plainJSON8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q, bs := x^'"'*lo, x^'\\'*lo
+	return (x|(x-0x20*lo)&^x|(q-lo)&^q|(bs-lo)&^bs)&hi == 0
 }

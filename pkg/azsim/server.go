@@ -60,11 +60,26 @@ type Options struct {
 	TokenLifetime time.Duration
 	// ARMPageSize is the number of items per ARM list page (default 1000).
 	ARMPageSize int
+	// DeltaLinkLifetime is how long Graph delta and next links stay valid on azsim's clock (default 7
+	// days, as for directory objects); older ones answer 410 Gone (delta.go).
+	DeltaLinkLifetime time.Duration
+	// DeltaPageSize is the default number of entries per Graph delta page, where an object and each of
+	// its members@delta entries count one (default 100; Prefer: odata.maxpagesize overrides it).
+	DeltaPageSize int
 
 	// Logger receives request logs at debug level and lifecycle events at info. Default: discard.
 	Logger *slog.Logger
 	// Clock returns the simulator's current time (default time.Now). Tests use it to expire tokens.
 	Clock func() time.Time
+
+	// Throttle, Latency and Faults select the realism profiles (throttle.go, latency.go, faults.go):
+	// Throttle off (default), S, M or L; Latency off (default), demo or bench; Faults none (default),
+	// flaky, storm or the path of a JSON rules file. FaultRules are appended to the profile's rules.
+	Throttle, Latency, Faults string
+	FaultRules                []FaultRule
+	// Sleep waits for latency and slow faults (default: a timer that stops when ctx is done). Tests
+	// inject a fake to observe delays without sleeping.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Server is a running simulator.
@@ -75,10 +90,12 @@ type Server struct {
 	clock  func() time.Time
 	log    *slog.Logger
 	stats  *stats
+	rl     *realism // throttling, latency and faults (realism.go)
 	gs     *graphSets
 
-	mu    sync.RWMutex
-	world *world.World
+	mu     sync.RWMutex
+	world  *world.World
+	writes writeState // write side, delta and churn (writes.go)
 
 	loginH, graphH, armH http.Handler
 	root                 http.Handler // routes by Host (virtual-host and in-process modes)
@@ -116,6 +133,10 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	var err error
+	if s.rl, err = newRealism(opts); err != nil {
+		return nil, err
+	}
 	w := opts.World
 	if w == nil {
 		spec, err := gen.PresetSpec(opts.Preset, opts.Seed)
@@ -128,16 +149,15 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.world = w
-	var err error
 	if s.pki, err = loadPKI(opts.CertFile, opts.KeyFile, opts.CAFile, opts.ExtraHostnames); err != nil {
 		return nil, err
 	}
 	if s.tokens, err = newTokenIssuer(); err != nil {
 		return nil, err
 	}
-	s.loginH = s.instrument("login", s.loginRoutes())
-	s.graphH = s.instrument("graph", s.graphRoutes())
-	s.armH = s.instrument("arm", s.armRoutes())
+	s.loginH = s.instrument("login", s.realismLayer("login", s.loginRoutes()))
+	s.graphH = s.instrument("graph", s.realismLayer("graph", s.graphRoutes()))
+	s.armH = s.instrument("arm", s.realismLayer("arm", s.armRoutes()))
 	s.root = http.HandlerFunc(s.routeByHost)
 
 	switch {
@@ -258,8 +278,8 @@ func (s *Server) Handler() http.Handler { return s.root }
 
 // ReadWorld runs f with a consistent, read-locked view of the world. f must not retain w.
 func (s *Server) ReadWorld(f func(w *world.World)) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.lockWorld(false, s.clock())
+	defer s.unlockWorld(false)
 	f(s.world)
 }
 

@@ -16,6 +16,11 @@ type RouteStats struct {
 	Requests int64            `json:"requests"`
 	Bytes    int64            `json:"bytes"`
 	Status   map[string]int64 `json:"status"`
+	// RU is the Graph resource units charged, Throttled the requests the throttling buckets refused and
+	// Faults the injected faults by kind (throttle.go, faults.go).
+	RU        int64            `json:"ru,omitempty"`
+	Throttled int64            `json:"throttled,omitempty"`
+	Faults    map[string]int64 `json:"faults,omitempty"`
 }
 
 // Stats is a snapshot of the simulator's request counters.
@@ -23,6 +28,10 @@ type Stats struct {
 	Requests int64        `json:"requests"`
 	Bytes    int64        `json:"bytes"`
 	Routes   []RouteStats `json:"routes"`
+	// RU, Throttled and Faults sum the routes' counters.
+	RU        int64            `json:"ru,omitempty"`
+	Throttled int64            `json:"throttled,omitempty"`
+	Faults    map[string]int64 `json:"faults,omitempty"`
 }
 
 // Route returns the counters of one route ("GET", "/v1.0/users"), or a zero value.
@@ -42,15 +51,46 @@ type stats struct {
 
 func newStats() *stats { return &stats{routes: map[string]*RouteStats{}} }
 
-func (s *stats) record(service, method, route string, status int, n int64) {
+// entry returns the counters of a route, created empty. Callers hold s.mu.
+func (s *stats) entry(service, method, route string) *RouteStats {
 	key := service + " " + method + " " + route
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	rs := s.routes[key]
 	if rs == nil {
 		rs = &RouteStats{Service: service, Method: method, Route: route, Status: map[string]int64{}}
 		s.routes[key] = rs
 	}
+	return rs
+}
+
+// charge counts the RU charged to a request and whether the throttling buckets refused it.
+func (s *stats) charge(service, method, route string, ru int64, throttled bool) {
+	if ru == 0 && !throttled {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.entry(service, method, route)
+	rs.RU += ru
+	if throttled {
+		rs.Throttled++
+	}
+}
+
+// fault counts one injected fault of a kind.
+func (s *stats) fault(service, method, route, kind string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.entry(service, method, route)
+	if rs.Faults == nil {
+		rs.Faults = map[string]int64{}
+	}
+	rs.Faults[kind]++
+}
+
+func (s *stats) record(service, method, route string, status int, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.entry(service, method, route)
 	rs.Requests++
 	rs.Bytes += n
 	rs.Status[strconv.Itoa(status)]++
@@ -66,8 +106,20 @@ func (s *stats) snapshot() Stats {
 		for k, v := range rs.Status {
 			c.Status[k] = v
 		}
+		if rs.Faults != nil {
+			c.Faults = make(map[string]int64, len(rs.Faults))
+			if out.Faults == nil {
+				out.Faults = map[string]int64{}
+			}
+			for k, v := range rs.Faults {
+				c.Faults[k] = v
+				out.Faults[k] += v
+			}
+		}
 		out.Requests += c.Requests
 		out.Bytes += c.Bytes
+		out.RU += c.RU
+		out.Throttled += c.Throttled
 		out.Routes = append(out.Routes, c)
 	}
 	sort.Slice(out.Routes, func(i, j int) bool {
@@ -106,6 +158,9 @@ type countingWriter struct {
 	status int
 	n      int64
 }
+
+// Unwrap lets http.ResponseController reach the underlying writer (flushes).
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 func (c *countingWriter) WriteHeader(s int) {
 	if c.status == 0 {

@@ -100,6 +100,8 @@ type User struct {
 	MailboxPurpose string
 	Risk           *Risk    // nil: not a risky user
 	Licenses       []string // skuIds assigned directly
+
+	pos uint64 // listing position (see World.Reindex and mutate.go)
 }
 
 // SignInActivity is the signInActivity complex property.
@@ -135,6 +137,8 @@ type Group struct {
 	Members               []Ref
 	Owners                []Ref
 	Licenses              []string // skuIds assigned to the group (group-based licensing)
+
+	pos uint64 // listing position (see World.Reindex and mutate.go)
 }
 
 // IsDynamic reports whether membership is computed by a rule.
@@ -169,6 +173,8 @@ type ServicePrincipal struct {
 	SignInAudience            string
 	CreatedDateTime           time.Time
 	Owners                    []Ref
+
+	pos uint64 // listing position (see World.Reindex and mutate.go)
 }
 
 // Application is an app registration owned by this tenant.

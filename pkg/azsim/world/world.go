@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"strings"
+	"sync"
 )
 
 // MicrosoftTenantID is the tenant that owns Microsoft's first-party applications.
@@ -76,6 +77,9 @@ type World struct {
 	ARMAssignments   []*ARMRoleAssignment // active and eligible
 
 	idx *index
+	// jr is the change journal (journal.go), created once on first use.
+	jonce sync.Once
+	jr    *journal
 }
 
 // index holds lookup maps; rebuilt by Reindex after any structural change.
@@ -98,6 +102,11 @@ type index struct {
 	upn            map[string]*User
 	// licensedGroups maps a user id to the groups with licenses that list it as a direct member.
 	licensedGroups map[string][]*Group
+	// nextPos is the listing position of the next created user, group or service principal (mutate.go).
+	nextPos uint64
+	// memberOf and ownerOf map a directory object id to the groups it is a direct member / owner of.
+	// Built on first use by a mutation (under the writer's lock) and maintained from then on.
+	memberOf, ownerOf map[string][]*Group
 }
 
 // Reindex rebuilds the lookup maps. Call it after generating or mutating the world.
@@ -120,13 +129,15 @@ func (w *World) Reindex() {
 		armRoles:       make(map[string]*ARMRoleDefinition, len(w.ARMRoles)),
 		clients:        make(map[string]*RegisteredApp, len(w.Apps)),
 	}
-	for _, u := range w.Users {
+	for i, u := range w.Users {
+		u.pos = uint64(i)
 		ix.users[u.ID] = u
 		ix.upn[strings.ToLower(u.UserPrincipalName)] = u
 		ix.objects[u.ID] = Ref{KindUser, u.ID}
 	}
 	ix.licensedGroups = map[string][]*Group{}
-	for _, g := range w.Groups {
+	for i, g := range w.Groups {
+		g.pos = uint64(len(w.Users) + i)
 		ix.groups[g.ID] = g
 		ix.objects[g.ID] = Ref{KindGroup, g.ID}
 		if len(g.Licenses) > 0 {
@@ -137,7 +148,8 @@ func (w *World) Reindex() {
 			}
 		}
 	}
-	for _, s := range w.ServicePrincipals {
+	for i, s := range w.ServicePrincipals {
+		s.pos = uint64(len(w.Users) + len(w.Groups) + i)
 		ix.sps[s.ID] = s
 		ix.spByApp[s.AppID] = s
 		ix.objects[s.ID] = Ref{KindServicePrincipal, s.ID}
@@ -172,6 +184,7 @@ func (w *World) Reindex() {
 	for _, a := range w.Apps {
 		ix.clients[a.ClientID] = a
 	}
+	ix.nextPos = uint64(len(w.Users) + len(w.Groups) + len(w.ServicePrincipals))
 	w.idx = ix
 }
 
@@ -184,23 +197,23 @@ func (w *World) ix() *index {
 
 // Object resolves a directory object id to its kind.
 func (w *World) Object(id string) (Ref, bool) {
-	r, ok := w.ix().objects[strings.ToLower(id)]
+	r, ok := w.ix().objects[lowerKey(id)]
 	return r, ok
 }
 
 // User returns the user with the given id or user principal name.
 func (w *World) User(idOrUPN string) *User {
-	if u := w.ix().users[strings.ToLower(idOrUPN)]; u != nil {
+	if u := w.ix().users[lowerKey(idOrUPN)]; u != nil {
 		return u
 	}
 	return w.ix().upn[strings.ToLower(idOrUPN)]
 }
 
 // Group returns the group with the given id.
-func (w *World) Group(id string) *Group { return w.ix().groups[strings.ToLower(id)] }
+func (w *World) Group(id string) *Group { return w.ix().groups[lowerKey(id)] }
 
 // ServicePrincipal returns the service principal with the given object id.
-func (w *World) ServicePrincipal(id string) *ServicePrincipal { return w.ix().sps[strings.ToLower(id)] }
+func (w *World) ServicePrincipal(id string) *ServicePrincipal { return w.ix().sps[lowerKey(id)] }
 
 // ServicePrincipalByAppID returns the service principal of an application id.
 func (w *World) ServicePrincipalByAppID(appID string) *ServicePrincipal {
