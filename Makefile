@@ -1,6 +1,8 @@
 # baton-azure and azsim. Run `make help` for the targets.
 GO        ?= go
 BIN       ?= bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION)
 PRESET    ?= small
 SEED      ?= 1
 STATE_DIR ?= .azsim
@@ -12,18 +14,23 @@ help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build all binaries into ./bin.
-	$(GO) build -o $(BIN)/ ./cmd/...
+build: ## Build all binaries into ./bin (version stamped from git).
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 
 .PHONY: test
 test: ## Run the full test suite with the race detector (what CI runs).
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	cd deploy/kubernetes && $(GO) test -count=1 ./...
 
 .PHONY: lint
 lint: ## Static checks: gofmt and go vet.
 	@test -z "$$(gofmt -l cmd pkg)" || (echo "gofmt needed:"; gofmt -l cmd pkg; exit 1)
 	$(GO) vet ./...
+
+.PHONY: demo
+demo: build ## Sync a simulated tenant (azsim, small preset) into demo/sync.c1z and print a summary.
+	$(BIN)/azdemo --dir demo --baton-azure $(BIN)/baton-azure
 
 .PHONY: sim
 sim: build ## Serve an azsim tenant on loopback (PRESET, SEED); writes $(STATE_DIR)/endpoints.json.
@@ -38,5 +45,9 @@ bench-sim: ## Benchmark azsim serving list pages.
 	$(GO) test -run '^$$' -bench 'Serve' -benchmem ./pkg/azsim/
 
 .PHONY: generate
-generate: ## Regenerate golden files (generator summaries).
+generate: ## Regenerate conf.gen.go, baton_capabilities.json, config_schema.json and generator goldens.
+	cd pkg/config && $(GO) generate . && gofmt -w conf.gen.go
+	$(GO) build -o $(BIN)/baton-azure ./cmd/baton-azure
+	$(BIN)/baton-azure capabilities > baton_capabilities.json
+	$(BIN)/baton-azure config > config_schema.json
 	$(GO) test ./pkg/azsim/gen/ -run Golden -update

@@ -25,6 +25,8 @@ type Azure struct {
 	SkipAdGroups                          bool   `mapstructure:"skip-ad-groups"`
 	SkipUnusedRoles                       bool   `mapstructure:"skip-unused-roles"`
 	SkipEntraIdP2LicenseFeatures          bool   `mapstructure:"skip-entra-id-p2-license-features"`
+	SkipSyncStorageContainers             bool   `mapstructure:"skip-sync-storage-containers"`
+	DisableRbacInheritance                bool   `mapstructure:"disable-rbac-inheritance"`
 	EnableSyncExternalResourcesViaBatonId bool   `mapstructure:"enable-sync-external-resources-via-baton-id"`
 }
 

@@ -54,9 +54,13 @@ var (
 	SkipADGroups = field.BoolField("skip-ad-groups",
 		field.WithDescription("Skip groups synced from on-premises Active Directory"))
 	SkipUnusedRoles = field.BoolField("skip-unused-roles",
-		field.WithDescription("Only sync directory roles that have at least one assignment"))
+		field.WithDescription("Only sync directory roles that have at least one assignment, and offer an Azure role at a scope only where it is assigned (at the scope, or above it unless disable-rbac-inheritance is set)"))
 	SkipP2 = field.BoolField("skip-entra-id-p2-license-features",
 		field.WithDescription("The tenant has no Entra ID P2 / ID Governance: skip PIM eligibility, PIM for Groups, sign-in activity and risk levels"))
+	SkipSyncStorageContainers = field.BoolField("skip-sync-storage-containers",
+		field.WithDescription("Do not sync blob containers of storage accounts, nor Azure role assignments scoped to a container"))
+	DisableRBACInheritance = field.BoolField("disable-rbac-inheritance",
+		field.WithDescription("Do not make Azure RBAC inheritance explicit: a role assigned at a management group or subscription then shows only there, not on the scopes below it"))
 	ExternalResources = field.BoolField("enable-sync-external-resources-via-baton-id",
 		field.WithDescription("Take identities from another connector's c1z (--external-resource-c1z): emit grants to users by object id instead of syncing users"))
 )
@@ -67,7 +71,7 @@ func Fields() []field.SchemaField {
 		AzureClientID, AzureClientSecret, AzureTenantID, EntraClientID, EntraClientSecret, EntraTenantID,
 		ClientCertificatePath, ClientCertificatePassword, UseWorkloadIdentity, FederatedTokenFile, UseManagedIdentity, UseCLICredentials,
 		Cloud, AuthorityHost, GraphDomain, ARMEndpoint, CAFile,
-		MailboxSettings, SkipADGroups, SkipUnusedRoles, SkipP2, ExternalResources,
+		MailboxSettings, SkipADGroups, SkipUnusedRoles, SkipP2, SkipSyncStorageContainers, DisableRBACInheritance, ExternalResources,
 	}
 }
 

@@ -128,7 +128,7 @@ func (s *administrativeUnitSyncer) Grants(ctx context.Context, res *v2.Resource,
 				skipUnmodelled(ctx, "administrative unit "+auID, o)
 				continue
 			}
-			grants = append(grants, s.c.newGrant(res, entMember, p, nil))
+			grants = append(grants, s.c.newDirectGrant(res, entMember, p))
 		}
 		next = page.NextLink
 	case phaseScoped:

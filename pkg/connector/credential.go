@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -22,6 +23,12 @@ func (s *settings) clientOptions() azcore.ClientOptions {
 		Transport: s.httpClient,
 		Retry:     policy.RetryOptions{MaxRetries: 2},
 	}
+}
+
+// armOptions configures the ARM client: the cloud's (or overridden) endpoint and audience, the connector's
+// HTTP client, and no resource-provider registration (the sync only reads).
+func (s *settings) armOptions() *azarm.ClientOptions {
+	return &azarm.ClientOptions{ClientOptions: s.clientOptions(), DisableRPRegistration: true}
 }
 
 // credential builds the token credential for the chosen authentication method.

@@ -96,13 +96,13 @@ func (s *enterpriseAppSyncer) Grants(ctx context.Context, res *v2.Resource, opts
 		if err != nil {
 			return nil, nil, wrapErr(err, "list app role assignments of "+spID)
 		}
-		if err := s.c.resolveServicePrincipals(ctx, servicePrincipalIDs(page.Value)); err != nil {
+		if err := s.c.resolvePrincipals(ctx, s.c.unresolvedPrincipalIDs(page.Value)); err != nil {
 			return nil, nil, err
 		}
 		for _, a := range page.Value {
 			p, ok := s.c.principalOfType(a.PrincipalType, a.PrincipalID)
 			if !ok {
-				continue
+				continue // a principal that is not synced (skip-ad-groups)
 			}
 			grants = append(grants, s.c.newGrant(res, appRoleSlug(a.AppRoleID), p, map[string]any{"app_role_assignment_id": a.ID}))
 		}
@@ -129,10 +129,12 @@ func (s *enterpriseAppSyncer) Grants(ctx context.Context, res *v2.Resource, opts
 	return grants, &rs.SyncOpResults{NextPageToken: tok}, nil
 }
 
-func servicePrincipalIDs(as []graph.AppRoleAssignment) []string {
+// unresolvedPrincipalIDs are the principals of assignments whose resource type needs a lookup: service
+// principals, and groups when AD-synced groups are skipped.
+func (c *Connector) unresolvedPrincipalIDs(as []graph.AppRoleAssignment) []string {
 	var ids []string
 	for _, a := range as {
-		if a.PrincipalType == "ServicePrincipal" {
+		if a.PrincipalType == "ServicePrincipal" || (a.PrincipalType == "Group" && c.s.skipADGroups) {
 			ids = append(ids, a.PrincipalID)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/baton-azure/baton-azure/pkg/arm"
 	"github.com/baton-azure/baton-azure/pkg/graph"
 )
 
@@ -21,7 +22,7 @@ const errPrefix = "baton-azure"
 // defaultRetryAfter is how long to wait on a throttled answer that carries no Retry-After.
 const defaultRetryAfter = 5 * time.Second
 
-// wrapErr turns a failed Azure call into a gRPC status error with the right code, so the syncer retries
+// wrapErr turns a failed Azure call (Microsoft Graph or ARM) into a gRPC status error with the right code, so the syncer retries
 // what is transient and fails on the rest; it never turns an error into an empty result.
 //
 //	401 → Unauthenticated, 403 → PermissionDenied, 404 → NotFound,
@@ -42,17 +43,23 @@ func wrapErr(err error, action string) error {
 		return status.Error(codes.DeadlineExceeded, msg)
 	}
 	var fh *graph.ForeignHostError
-	if errors.As(err, &fh) {
+	var afh *arm.ForeignHostError
+	if errors.As(err, &fh) || errors.As(err, &afh) {
 		return status.Error(codes.PermissionDenied, msg)
 	}
-	ge, ok := graph.AsError(err)
-	if !ok {
+	var httpStatus int
+	var retryAfter time.Duration
+	if ge, ok := graph.AsError(err); ok {
+		httpStatus, retryAfter = ge.StatusCode, ge.RetryAfter
+	} else if ae, ok := arm.AsError(err); ok {
+		httpStatus, retryAfter = ae.StatusCode, ae.RetryAfter
+	} else {
 		return status.Error(codes.Unavailable, msg) // transport failures (resets, timeouts) are transient
 	}
-	code := grpcCode(ge.StatusCode)
+	code := grpcCode(httpStatus)
 	st := status.New(code, msg)
 	if code == codes.Unavailable {
-		wait := ge.RetryAfter
+		wait := retryAfter
 		if wait <= 0 {
 			wait = defaultRetryAfter
 		}
@@ -96,7 +103,8 @@ func premiumError(feature string, err error) error {
 		"set skip-entra-id-p2-license-features (BATON_SKIP_ENTRA_ID_P2_LICENSE_FEATURES=true) to sync without it", errPrefix, feature, err)
 }
 
-// isPremiumError reports whether err is Graph's answer for a missing P2 license.
+// isPremiumError reports whether err is Graph's or ARM's answer for a missing P2 license.
 func isPremiumError(err error) bool {
-	return graph.HasCode(err, graph.CodePremiumLicenseRequired) || graph.HasCode(err, graph.CodeNonPremiumTenant)
+	return graph.HasCode(err, graph.CodePremiumLicenseRequired) || graph.HasCode(err, graph.CodeNonPremiumTenant) ||
+		arm.HasCode(err, arm.CodePremiumLicenseRequired)
 }

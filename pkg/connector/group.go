@@ -16,7 +16,9 @@ import (
 // groupSyncer lists groups with their members, owners and PIM for Groups eligibilities.
 type groupSyncer struct{ c *Connector }
 
-func (s *groupSyncer) ResourceType(context.Context) *v2.ResourceType { return resourceTypeOf(typeGroup) }
+func (s *groupSyncer) ResourceType(context.Context) *v2.ResourceType {
+	return resourceTypeOf(typeGroup)
+}
 
 func (s *groupSyncer) List(ctx context.Context, parent *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
 	if parent != nil {
@@ -30,6 +32,7 @@ func (s *groupSyncer) List(ctx context.Context, parent *v2.ResourceId, opts rs.S
 	for _, g := range page.Value {
 		synced := g.OnPremisesSyncEnabled != nil && *g.OnPremisesSyncEnabled
 		if synced && s.c.s.skipADGroups {
+			s.c.spTypes.set(g.ID, notSynced)
 			continue // skip-ad-groups: AD-synced groups are left out by configuration
 		}
 		r, err := groupResource(g)

@@ -15,7 +15,9 @@ import (
 // group-based licenses to direct members only — so each inherited license names its group in sources.
 type licenseSyncer struct{ c *Connector }
 
-func (s *licenseSyncer) ResourceType(context.Context) *v2.ResourceType { return resourceTypeOf(typeLicense) }
+func (s *licenseSyncer) ResourceType(context.Context) *v2.ResourceType {
+	return resourceTypeOf(typeLicense)
+}
 
 func (s *licenseSyncer) List(ctx context.Context, parent *v2.ResourceId, opts rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
 	if parent != nil {

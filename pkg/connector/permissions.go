@@ -20,8 +20,9 @@ type permissionNeed struct {
 	consequence string
 }
 
-// requiredPermissions lists what the configured features need.
-func (c *Connector) requiredPermissions() []permissionNeed {
+// requiredPermissions lists what the configured features need; azure is true when the app can read Azure
+// subscriptions (their role assignments' principals are then resolved with getByIds).
+func (c *Connector) requiredPermissions(azure bool) []permissionNeed {
 	needs := []permissionNeed{
 		{[]string{"User.Read.All", "Directory.Read.All"}, "users cannot be synced"},
 		{[]string{"GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"}, "group members cannot be synced"},
@@ -41,6 +42,10 @@ func (c *Connector) requiredPermissions() []permissionNeed {
 	}
 	if c.s.mailboxSettings {
 		needs = append(needs, permissionNeed{[]string{"MailboxSettings.Read"}, "mailbox purposes (shared, room, equipment) cannot be read"})
+	}
+	if azure {
+		needs = append(needs, permissionNeed{[]string{"Directory.Read.All"},
+			"the principals of Azure role assignments cannot be resolved (getByIds), so deleted principals and managed identities cannot be told apart"})
 	}
 	return needs
 }
@@ -107,11 +112,12 @@ func (c *Connector) grantedGraphPermissions(ctx context.Context) (map[string]boo
 	return granted, nil
 }
 
-// PermissionManifest lists the Graph application permissions for the given options, least privilege.
-func PermissionManifest(skipP2, mailbox bool) []string {
+// PermissionManifest lists the Graph application permissions for the given options, least privilege;
+// azure adds what syncing Azure RBAC needs.
+func PermissionManifest(skipP2, mailbox, azure bool) []string {
 	c := &Connector{s: &settings{skipP2: skipP2, mailboxSettings: mailbox}}
 	var out []string
-	for _, n := range c.requiredPermissions() {
+	for _, n := range c.requiredPermissions(azure) {
 		out = append(out, n.anyOf[0])
 	}
 	sort.Strings(out)

@@ -14,9 +14,9 @@ import (
 	"github.com/baton-azure/baton-azure/pkg/graph"
 )
 
-// principalTypes remembers the resource type of service principals (enterprise application or managed
-// identity), which Graph's principal references do not carry. It is filled while listing service
-// principals and, on a miss, by bulk getByIds lookups.
+// principalTypes remembers the resource type of principals that Graph's references do not fully
+// describe: service principals (enterprise application or managed identity) and, with skip-ad-groups,
+// whether a group is synced (notSynced). It is filled while listing and, on a miss, by bulk getByIds.
 type principalTypes struct {
 	mu    sync.RWMutex
 	types map[string]string
@@ -31,9 +31,16 @@ func spResourceType(servicePrincipalType string) string {
 	return typeEnterpriseApp
 }
 
+// notSynced marks a principal whose resource is deliberately not synced.
+const notSynced = "-"
+
 func (p *principalTypes) remember(id, servicePrincipalType string) {
+	p.set(id, spResourceType(servicePrincipalType))
+}
+
+func (p *principalTypes) set(id, typ string) {
 	p.mu.Lock()
-	p.types[strings.ToLower(id)] = spResourceType(servicePrincipalType)
+	p.types[strings.ToLower(id)] = typ
 	p.mu.Unlock()
 }
 
@@ -44,8 +51,8 @@ func (p *principalTypes) lookup(id string) (string, bool) {
 	return t, ok
 }
 
-// resolveServicePrincipals learns the types of the given service principal ids not yet known.
-func (c *Connector) resolveServicePrincipals(ctx context.Context, ids []string) error {
+// resolvePrincipals learns the types of the given principal ids not yet known.
+func (c *Connector) resolvePrincipals(ctx context.Context, ids []string) error {
 	var missing []string
 	for _, id := range ids {
 		if _, ok := c.spTypes.lookup(id); !ok {
@@ -56,11 +63,13 @@ func (c *Connector) resolveServicePrincipals(ctx context.Context, ids []string) 
 		n := min(len(missing), 1000)
 		objs, err := c.graph.GetByIDs(ctx, missing[:n])
 		if err != nil {
-			return wrapErr(err, "resolve service principal types")
+			return wrapErr(err, "resolve principal types")
 		}
 		for _, o := range objs {
-			if o.ODataType == graph.TypeServicePrincipal {
-				c.spTypes.remember(o.ID, o.ServicePrincipalType)
+			if p, ok := c.principalOf(o); ok {
+				c.spTypes.set(o.ID, p.GetResourceType())
+			} else {
+				c.spTypes.set(o.ID, notSynced)
 			}
 		}
 		missing = missing[n:]
@@ -69,12 +78,16 @@ func (c *Connector) resolveServicePrincipals(ctx context.Context, ids []string) 
 }
 
 // principalOf maps a directory object to the id of the resource that represents it. ok is false for
-// object kinds baton-azure does not model (devices, organisational contacts), which the caller reports.
+// object kinds baton-azure does not model (devices, organisational contacts), which the caller reports,
+// and for AD-synced groups when skip-ad-groups is set.
 func (c *Connector) principalOf(o graph.DirectoryObject) (*v2.ResourceId, bool) {
 	switch o.ODataType {
 	case graph.TypeUser:
 		return resourceID(typeUser, o.ID), true
 	case graph.TypeGroup:
+		if c.s.skipADGroups && o.OnPremisesSyncEnabled != nil && *o.OnPremisesSyncEnabled {
+			return nil, false // skip-ad-groups: the group is not synced, so neither are grants to it
+		}
 		return resourceID(typeGroup, o.ID), true
 	case graph.TypeServicePrincipal:
 		if o.ServicePrincipalType != "" {
@@ -94,10 +107,16 @@ func (c *Connector) principalOfType(principalType, id string) (*v2.ResourceId, b
 	case "User":
 		return resourceID(typeUser, id), true
 	case "Group":
+		if t, _ := c.spTypes.lookup(id); t == notSynced {
+			return nil, false
+		}
 		return resourceID(typeGroup, id), true
 	case "ServicePrincipal":
 		t, _ := c.spTypes.lookup(id)
-		if t == "" {
+		switch t {
+		case notSynced:
+			return nil, false
+		case "":
 			t = typeEnterpriseApp
 		}
 		return resourceID(t, id), true
@@ -113,9 +132,22 @@ func resourceID(typ, id string) *v2.ResourceId {
 // members (users and service principals, through any depth of nesting) get derived grants; grants to
 // users carry an external match when identities come from another connector's c1z.
 func (c *Connector) newGrant(res *v2.Resource, slug string, principal *v2.ResourceId, metadata map[string]any) *v2.Grant {
+	return c.buildGrant(res, slug, principal, metadata, true)
+}
+
+// newDirectGrant builds a grant that does not pass to a group's members (administrative unit membership
+// of a group covers the group object, not its members).
+func (c *Connector) newDirectGrant(res *v2.Resource, slug string, principal *v2.ResourceId) *v2.Grant {
+	return c.buildGrant(res, slug, principal, nil, false)
+}
+
+func (c *Connector) buildGrant(res *v2.Resource, slug string, principal *v2.ResourceId, metadata map[string]any, expandable bool) *v2.Grant {
 	var opts []grant.GrantOption
 	switch principal.GetResourceType() {
 	case typeGroup:
+		if !expandable {
+			break
+		}
 		opts = append(opts, grant.WithAnnotation(v2.GrantExpandable_builder{
 			EntitlementIds:  []string{entitlement.NewEntitlementID(groupStub(principal.GetResource()), entMember)},
 			ResourceTypeIds: []string{typeUser, typeEnterpriseApp, typeManagedIdentity},
@@ -137,6 +169,6 @@ func groupStub(id string) *v2.Resource {
 
 // skipUnmodelled logs directory objects that are not principals baton-azure models (devices, contacts).
 func skipUnmodelled(ctx context.Context, where string, o graph.DirectoryObject) {
-	ctxzap.Extract(ctx).Info("baton-azure: skipping a member that is not a user, group or service principal",
+	ctxzap.Extract(ctx).Info("baton-azure: skipping a principal that is not synced (a device or contact, or an AD-synced group with skip-ad-groups)",
 		zap.String("where", where), zap.String("object_id", o.ID), zap.String("odata_type", o.ODataType))
 }

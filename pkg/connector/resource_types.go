@@ -15,6 +15,15 @@ const (
 	typeEnterpriseApp      = "enterprise_application"
 	typeManagedIdentity    = "managed_identity"
 	typeLicense            = "license"
+
+	// Azure Resource Manager.
+	typeManagementGroup  = "management_group"
+	typeSubscription     = "subscription"
+	typeResourceGroup    = "resource_group"
+	typeStorageAccount   = "storage_account"
+	typeContainer        = "container"
+	typeAzureRole        = "role"
+	typeDeletedPrincipal = "deleted_principal"
 )
 
 // Entitlement slugs.
@@ -34,6 +43,16 @@ func resourceType(id, name, desc string, traits []v2.ResourceType_Trait, annos .
 
 func skipEntitlementsAndGrants() *anypb.Any {
 	a, err := anypb.New(&v2.SkipEntitlementsAndGrants{})
+	if err != nil {
+		return nil
+	}
+	return a
+}
+
+// typeScopedGrants marks a type whose grants the connector enumerates per type (GrantsForResourceType)
+// instead of per resource.
+func typeScopedGrants() *anypb.Any {
+	a, err := anypb.New(&v2.TypeScopedGrants{})
 	if err != nil {
 		return nil
 	}
@@ -64,6 +83,25 @@ func resourceTypeOf(id string) *v2.ResourceType {
 			skipEntitlementsAndGrants())
 	case typeLicense:
 		return resourceType(id, "License", "Subscribed license SKUs and who holds them", nil)
+	case typeManagementGroup:
+		return resourceType(id, "Management group", "Azure management groups: the tree under the tenant root group, with the Azure roles assigned at each",
+			nil, typeScopedGrants())
+	case typeSubscription:
+		return resourceType(id, "Subscription", "Azure subscriptions, with the Azure roles assigned at each", nil, typeScopedGrants())
+	case typeResourceGroup:
+		return resourceType(id, "Resource group", "Azure resource groups, with the Azure roles assigned at each", nil, typeScopedGrants())
+	case typeStorageAccount:
+		return resourceType(id, "Storage account", "Azure storage accounts (with allowSharedKeyAccess), with the Azure roles assigned at each",
+			nil, typeScopedGrants())
+	case typeContainer:
+		return resourceType(id, "Container", "Blob containers of Azure storage accounts, with the Azure roles assigned at each",
+			nil, typeScopedGrants())
+	case typeAzureRole:
+		return resourceType(id, "Azure role", "Azure role definitions, built-in and custom, with their permissions",
+			[]v2.ResourceType_Trait{v2.ResourceType_TRAIT_ROLE}, skipEntitlementsAndGrants())
+	case typeDeletedPrincipal:
+		return resourceType(id, "Deleted principal", "Principals of Azure role assignments that no longer exist in the directory (\"Identity not found\")",
+			nil, skipEntitlementsAndGrants())
 	}
 	return nil
 }

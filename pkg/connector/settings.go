@@ -72,6 +72,8 @@ type settings struct {
 	httpClient  *http.Client
 
 	mailboxSettings, skipADGroups, skipUnusedRoles, skipP2, external bool
+	// Azure RBAC options.
+	skipContainers, noInheritance bool
 }
 
 // tenantIDPattern is what azidentity accepts: a GUID or a domain name.
@@ -89,6 +91,7 @@ func resolveSettings(cfg *config.Azure) (*settings, error) {
 		federatedTokenFile: cfg.AzureFederatedTokenFile,
 		mailboxSettings:    cfg.Mailboxsettings, skipADGroups: cfg.SkipAdGroups, skipUnusedRoles: cfg.SkipUnusedRoles,
 		skipP2: cfg.SkipEntraIdP2LicenseFeatures, external: cfg.EnableSyncExternalResourcesViaBatonId,
+		skipContainers: cfg.SkipSyncStorageContainers, noInheritance: cfg.DisableRbacInheritance,
 	}
 	var errs []error
 	methods := 0

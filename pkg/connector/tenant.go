@@ -10,7 +10,9 @@ import (
 // tenantSyncer emits the tenant itself.
 type tenantSyncer struct{ c *Connector }
 
-func (s *tenantSyncer) ResourceType(context.Context) *v2.ResourceType { return resourceTypeOf(typeTenant) }
+func (s *tenantSyncer) ResourceType(context.Context) *v2.ResourceType {
+	return resourceTypeOf(typeTenant)
+}
 
 func (s *tenantSyncer) List(ctx context.Context, parent *v2.ResourceId, _ rs.SyncOpAttrs) ([]*v2.Resource, *rs.SyncOpResults, error) {
 	if parent != nil {

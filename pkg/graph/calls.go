@@ -12,7 +12,7 @@ const (
 	selectUser  = "id,displayName,givenName,surname,userPrincipalName,mail,jobTitle,department,employeeId,accountEnabled,userType,onPremisesSyncEnabled,createdDateTime,employeeLeaveDateTime"
 	selectGroup = "id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes,membershipRule,onPremisesSyncEnabled,isAssignableToRole,visibility"
 	selectSP    = "id,appId,displayName,servicePrincipalType,accountEnabled,appOwnerOrganizationId,appRoleAssignmentRequired,alternativeNames"
-	selectRef   = "id,displayName,userPrincipalName,servicePrincipalType"
+	selectRef   = "id,displayName,userPrincipalName,servicePrincipalType,onPremisesSyncEnabled"
 )
 
 // PageSize is the $top used for every collection (Graph's maximum).

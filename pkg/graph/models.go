@@ -9,6 +9,8 @@ type DirectoryObject struct {
 	DisplayName          string `json:"displayName"`
 	UserPrincipalName    string `json:"userPrincipalName"`
 	ServicePrincipalType string `json:"servicePrincipalType"`
+	// OnPremisesSyncEnabled is set on users and groups synced from Active Directory.
+	OnPremisesSyncEnabled *bool `json:"onPremisesSyncEnabled"`
 }
 
 // ODataType values of directory objects.

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The test binary doubles as baton-azure when BATON_AZURE_RUN_MAIN is set.
+func TestMain(m *testing.M) {
+	if os.Getenv("BATON_AZURE_RUN_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func runMain(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	env := []string{"BATON_AZURE_RUN_MAIN=1", "HOME=" + t.TempDir()}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "BATON_") && !strings.HasPrefix(kv, "AZURE_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	cmd.Dir = t.TempDir()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+func TestCLI_HelpCapabilitiesAndConfig_WorkWithoutCredentials(t *testing.T) {
+	t.Parallel()
+	out, _, err := runMain(t, "--help")
+	if err != nil || !strings.Contains(out, "--azure-client-id") || !strings.Contains(out, "BATON_AZURE_CLIENT_SECRET") {
+		t.Fatalf("--help: %v\n%s", err, out)
+	}
+	for _, sub := range []string{"capabilities", "config"} {
+		out, errOut, err := runMain(t, sub)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", sub, err, errOut)
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("%s did not print JSON: %v\n%s", sub, err, out)
+		}
+	}
+}
+
+// TestGeneratedFiles_AreFresh fails when baton_capabilities.json or config_schema.json no longer match
+// the binary; `make generate` rewrites them.
+func TestGeneratedFiles_AreFresh(t *testing.T) {
+	t.Parallel()
+	for sub, file := range map[string]string{"capabilities": "../../baton_capabilities.json", "config": "../../config_schema.json"} {
+		out, errOut, err := runMain(t, sub)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", sub, err, errOut)
+		}
+		committed, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("%s missing: run `make generate`", file)
+		}
+		if strings.TrimSpace(string(committed)) != strings.TrimSpace(out) {
+			t.Errorf("%s is stale: run `make generate` and commit the result", file)
+		}
+	}
+}
+
+func TestCLI_BadConfiguration_FailsWithAnActionableMessage(t *testing.T) {
+	t.Parallel()
+	_, errOut, err := runMain(t, "--azure-tenant-id", "not/valid", "--azure-client-id", "da8a657a-064c-4a6e-b9d8-f8216b2badaa",
+		"--azure-client-secret", "topsecret-value", "-f", "x.c1z")
+	if err == nil {
+		t.Fatal("a malformed tenant id was accepted")
+	}
+	if !strings.Contains(errOut, "is not a tenant id") {
+		t.Errorf("stderr lacks the reason:\n%s", errOut)
+	}
+	if strings.Contains(errOut, "topsecret-value") {
+		t.Error("the client secret appears in the output")
+	}
+	_, errOut, err = runMain(t, "--azure-client-secret", "a", "--use-managed-identity", "-f", "x.c1z")
+	if err == nil || !strings.Contains(errOut, "none of the others can be") {
+		t.Fatalf("conflicting credentials: err=%v\n%s", err, errOut)
+	}
+}
