@@ -18,6 +18,7 @@ import (
 
 	"github.com/baton-azure/baton-azure/internal/c1zread"
 	"github.com/baton-azure/baton-azure/pkg/azsim"
+	"github.com/baton-azure/baton-azure/pkg/connector"
 )
 
 func main() {
@@ -27,14 +28,18 @@ func main() {
 	}
 }
 
-// globalAdministrator is the template id of the Global Administrator role.
-const globalAdministrator = "62e90394-69f5-4237-9190-012177145e10"
+// Well-known role ids: Entra Global Administrator (template id) and Azure Owner.
+const (
+	globalAdministrator = "62e90394-69f5-4237-9190-012177145e10"
+	ownerRole           = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+)
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("azdemo", flag.ContinueOnError)
 	dir := fs.String("dir", "demo", "output directory (sync.c1z, azsim state, sync.log)")
 	bin := fs.String("baton-azure", "bin/baton-azure", "the baton-azure binary to run")
 	preset := fs.String("preset", "small", "azsim preset")
+	latency := fs.String("latency", "demo", "azsim latency profile: off, demo or bench")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,8 +51,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	step := func(format string, a ...any) {
 		fmt.Fprintf(out, "[%5.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, a...))
 	}
-	step("starting azsim (%s tenant) on loopback", *preset)
-	sim, err := azsim.New(azsim.Options{Preset: *preset, Seed: 1, StateDir: state})
+	step("starting azsim (%s tenant, %s latency) on loopback", *preset, *latency)
+	sim, err := azsim.New(azsim.Options{Preset: *preset, Seed: 1, StateDir: state, Latency: *latency})
 	if err != nil {
 		return err
 	}
@@ -126,42 +131,62 @@ func summarize(out io.Writer, f *c1zread.File, c1z string) {
 			derived++
 		}
 	}
-	fmt.Fprintf(out, "  %-24s %6d\n  %-24s %6d (%d derived through nested groups)\n", "entitlements", len(f.Entitlements), "grants", len(f.Grants), derived)
+	fmt.Fprintf(out, "  %-24s %6d\n  %-24s %6d (%d derived: through nested groups or inherited from a scope above)\n",
+		"entitlements", len(f.Entitlements), "grants", len(f.Grants), derived)
 	for _, state := range []string{"assigned", "eligible"} {
-		fmt.Fprintf(out, "\nGlobal Administrators (%s):\n", map[string]string{"assigned": "active", "eligible": "eligible, PIM"}[state])
 		entID := "directory_role:" + globalAdministrator + ":" + state
-		var lines []string
-		for _, g := range f.Grants {
-			if g.GetEntitlement().GetId() != entID {
-				continue
-			}
-			p := g.GetPrincipal().GetId()
-			name := names[p.GetResourceType()+"/"+p.GetResource()]
-			how := "direct"
-			if isDerived(g) {
-				var via []string
-				for src := range g.GetSources().GetSources() {
-					parts := strings.Split(src, ":")
-					if len(parts) == 3 {
-						via = append(via, names[parts[0]+"/"+parts[1]])
-					}
-				}
-				how = "via " + strings.Join(via, ", ")
-			}
-			lines = append(lines, fmt.Sprintf("  %-16s %-40s %s", p.GetResourceType(), name, how))
-		}
-		sort.Strings(lines)
-		if len(lines) == 0 {
-			lines = []string{"  (none)"}
-		}
-		fmt.Fprintln(out, strings.Join(lines, "\n"))
+		printHolders(out, "Global Administrators ("+map[string]string{"assigned": "active", "eligible": "eligible, PIM"}[state]+")", f, names,
+			func(id string) bool { return id == entID })
 	}
+	printHolders(out, "Subscription Owners (active)", f, names, func(id string) bool {
+		e, err := connector.ParseRBACEntitlementID(id)
+		return err == nil && e.ResourceType == "subscription" && e.RoleID == ownerRole && e.State == connector.RBACActive
+	})
 	fmt.Fprintf(out, `
 Try next:
   bin/baton-azure --help                              every flag and its BATON_* variable
   bin/azsim serve --preset small --state-dir .azsim   a simulator to point your own tools at (see docs/azsim.md)
   %[1]s                              the synced file, readable with baton-sdk's baton CLI
 `, c1z)
+}
+
+// printHolders lists who holds the entitlements matched by match: principal, name and how (direct, via a
+// group, or inherited from a scope above).
+func printHolders(out io.Writer, title string, f *c1zread.File, names map[string]string, match func(string) bool) {
+	fmt.Fprintf(out, "\n%s:\n", title)
+	var lines []string
+	for _, g := range f.Grants {
+		if !match(g.GetEntitlement().GetId()) {
+			continue
+		}
+		p := g.GetPrincipal().GetId()
+		if p.GetResourceType() != "user" && p.GetResourceType() != "group" && p.GetResourceType() != "enterprise_application" &&
+			p.GetResourceType() != "managed_identity" {
+			continue // structural inheritance grants to scope resources
+		}
+		name := names[p.GetResourceType()+"/"+p.GetResource()]
+		how := "direct"
+		if isDerived(g) {
+			var via []string
+			for src := range g.GetSources().GetSources() {
+				if parts := strings.SplitN(src, ":", 3); len(parts) == 3 {
+					via = append(via, parts[0]+" "+names[parts[0]+"/"+parts[1]])
+				}
+			}
+			sort.Strings(via)
+			how = "via " + strings.Join(via, ", ")
+		}
+		where := ""
+		if r := g.GetEntitlement().GetResource().GetId(); r.GetResourceType() == "subscription" {
+			where = names["subscription/"+r.GetResource()] + ": "
+		}
+		lines = append(lines, fmt.Sprintf("  %s%-16s %-36s %s", where, p.GetResourceType(), name, how))
+	}
+	sort.Strings(lines)
+	if len(lines) == 0 {
+		lines = []string{"  (none)"}
+	}
+	fmt.Fprintln(out, strings.Join(lines, "\n"))
 }
 
 // isDerived reports whether a grant was derived by expansion (its sources name another entitlement).

@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	sdkconfig "github.com/conductorone/baton-sdk/pkg/config"
 	"github.com/conductorone/baton-sdk/pkg/connectorrunner"
@@ -16,6 +18,14 @@ import (
 var version = "dev"
 
 func main() {
+	// `permissions` prints the least-privilege manifest; everything else is baton-sdk's CLI.
+	if len(os.Args) > 1 && os.Args[1] == "permissions" {
+		if err := runPermissions(os.Args[2:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "baton-azure permissions:", err)
+			os.Exit(2)
+		}
+		return
+	}
 	sdkconfig.RunConnector(context.Background(), "baton-azure", version, config.Configuration, connector.New,
 		connectorrunner.WithDefaultCapabilitiesConnectorBuilderV2(connector.Capabilities()))
 }

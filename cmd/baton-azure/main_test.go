@@ -90,3 +90,55 @@ func TestCLI_BadConfiguration_FailsWithAnActionableMessage(t *testing.T) {
 		t.Fatalf("conflicting credentials: err=%v\n%s", err, errOut)
 	}
 }
+
+func TestPermissions_ManifestFollowsTheOptions(t *testing.T) {
+	t.Parallel()
+	out, errOut, err := runMain(t, "permissions", "--json")
+	if err != nil {
+		t.Fatalf("permissions: %v\n%s", err, errOut)
+	}
+	var full struct {
+		Graph []string `json:"graph_application_permissions"`
+		Azure []string `json:"azure_roles"`
+	}
+	if err := json.Unmarshal([]byte(out), &full); err != nil {
+		t.Fatal(err)
+	}
+	has := func(list []string, p string) bool {
+		for _, x := range list {
+			if x == p {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range []string{"User.Read.All", "GroupMember.Read.All", "RoleManagement.Read.Directory", "AuditLog.Read.All",
+		"RoleEligibilitySchedule.Read.Directory", "PrivilegedEligibilitySchedule.Read.AzureADGroup"} {
+		if !has(full.Graph, p) {
+			t.Errorf("default manifest lacks %s: %v", p, full.Graph)
+		}
+	}
+	if has(full.Graph, "MailboxSettings.Read") || len(full.Azure) == 0 {
+		t.Errorf("default manifest: %+v", full)
+	}
+	for _, p := range full.Graph {
+		if strings.Contains(p, "ReadWrite") {
+			t.Errorf("read-only manifest asks for %s", p)
+		}
+	}
+	out, _, err = runMain(t, "permissions", "--json", "--skip-entra-id-p2-license-features", "--mailboxSettings", "--entra-only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var small struct {
+		Graph []string `json:"graph_application_permissions"`
+		Azure []string `json:"azure_roles"`
+	}
+	if err := json.Unmarshal([]byte(out), &small); err != nil {
+		t.Fatal(err)
+	}
+	if has(small.Graph, "AuditLog.Read.All") || has(small.Graph, "RoleEligibilitySchedule.Read.Directory") ||
+		!has(small.Graph, "MailboxSettings.Read") || len(small.Azure) != 0 {
+		t.Errorf("manifest with P2 skipped, mailbox on, Entra only: %+v", small)
+	}
+}
