@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,6 +42,25 @@ func TestDemo_SyncsTinyWithTheRealBinary(t *testing.T) {
 	}
 	if strings.Contains(text, "(none)") && strings.Index(text, "(none)") < strings.Index(text, "Subscription Owners") {
 		t.Errorf("tiny has Global Administrators, active and eligible, but the summary shows none:\n%s", text)
+	}
+	// The client secret and bearer tokens never reach the connector's log.
+	endpoints, err := os.ReadFile(filepath.Join(dir, "demo", "azsim", "endpoints.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		ClientSecret string `json:"client_secret"`
+	}
+	if err := json.Unmarshal(endpoints, &e); err != nil || e.ClientSecret == "" {
+		t.Fatalf("endpoints.json: %v", err)
+	}
+	logText, err := os.ReadFile(filepath.Join(dir, "demo", "sync.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwt := regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.`)
+	if bytes.Contains(logText, []byte(e.ClientSecret)) || jwt.Match(logText) {
+		t.Error("the sync log contains the client secret or a JWT")
 	}
 	info, err := os.Stat(filepath.Join(dir, "demo", "sync.c1z"))
 	if err != nil || info.Size() == 0 {
