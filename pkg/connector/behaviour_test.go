@@ -2,6 +2,8 @@ package connector_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -218,5 +220,44 @@ func TestExternalResources_GrantsMatchUsersByObjectID(t *testing.T) {
 	}
 	if matched == 0 {
 		t.Fatal("no user grants checked")
+	}
+}
+
+func TestCertificateCredential_ValidatesAgainstTheTenant(t *testing.T) {
+	t.Parallel()
+	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 10}, azsim.ReaderAppName)
+	pemBytes, cert, err := azsim.NewClientCertificate("baton-azure test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddClientCertificate(cfg.AzureClientId, cert); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "client.pem")
+	if err := os.WriteFile(path, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.AzureClientSecret, cfg.AzureClientCertificatePath = "", path
+	b, _, err := connector.New(t.Context(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Validate(t.Context()); err != nil {
+		t.Fatalf("Validate with a certificate credential: %v", err)
+	}
+	// A certificate the app registration does not know is refused by the authority.
+	other, _, err := azsim.NewClientCertificate("unregistered")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, other, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err = connector.New(t.Context(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Validate(t.Context()); err == nil || !strings.Contains(err.Error(), "AADSTS700027") {
+		t.Fatalf("Validate with an unregistered certificate: %v", err)
 	}
 }
