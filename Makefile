@@ -36,6 +36,15 @@ demo: build ## Sync a simulated tenant (azsim, small preset) into demo/sync.c1z 
 sim: build ## Serve an azsim tenant on loopback (PRESET, SEED); writes $(STATE_DIR)/endpoints.json.
 	$(BIN)/azsim serve --preset $(PRESET) --seed $(SEED) --state-dir $(STATE_DIR)
 
+# `make bench` benchmarks the medium tenant unless PRESET is given; BENCH_FLAGS go to azbench, e.g.
+# BENCH_FLAGS='--connector-arg=--disable-rbac-inheritance --workers 4 --throttle off'.
+BENCH_PRESET = $(if $(filter file,$(origin PRESET)),medium,$(PRESET))
+BENCH_FLAGS ?=
+
+.PHONY: bench
+bench: build ## Benchmark a full sync against azsim (PRESET=medium|large…, BENCH_FLAGS); report in .bench/ (BENCHMARKS.md).
+	$(BIN)/azbench --preset $(BENCH_PRESET) --seed $(SEED) --baton-azure $(BIN)/baton-azure $(BENCH_FLAGS)
+
 .PHONY: bench-gen
 bench-gen: ## Benchmark tenant generation (includes the large preset).
 	$(GO) test -run '^$$' -bench 'Generate' -benchtime 1x -benchmem ./pkg/azsim/gen/

@@ -1,0 +1,27 @@
+//go:build !linux
+
+package main
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// procAvailable reports whether process memory can be measured: azbench reads /proc, Linux only.
+const procAvailable = false
+
+func procTree(root int) []int                             { return []int{root} }
+func procMemory(int) (rss, hwm int64, ok bool)            { return 0, 0, false }
+func procCmdline(int) string                              { return "" }
+func machineInfo() (cpu string, mem int64, kernel string) { return "", 0, "" }
+func ownGroup(*exec.Cmd)                                  {}
+func loadAverage() float64                                { return 0 }
+func cpuSelf() float64                                    { return 0 }
+func childCPU(*exec.Cmd) (user, sys float64)              { return 0, 0 }
+
+func signalGroup(cmd *exec.Cmd, _ syscall.Signal) error {
+	if cmd.Process == nil {
+		return nil
+	}
+	return cmd.Process.Kill()
+}
