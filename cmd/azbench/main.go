@@ -96,7 +96,7 @@ type options struct {
 	compareTruth, quiet                        bool
 	connectorArgs                              stringList
 	timeout                                    time.Duration
-	maxRSS                                     int64
+	maxRSS, minFree                            int64
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -115,6 +115,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.compareTruth, "compare-truth", true, "compare the c1z with azsim's ground truth")
 	fs.Var(&o.connectorArgs, "connector-arg", "an extra argument for baton-azure, e.g. --connector-arg=--disable-rbac-inheritance (repeatable)")
 	fs.DurationVar(&o.timeout, "timeout", time.Hour, "stop the sync after this long (reported as failed)")
+	minFree := fs.String("min-free-disk", "2GiB", "stop the sync when the free space of its c1z or temp filesystem falls below this (0 = never)")
 	maxRSS := fs.String("max-rss", "", "stop the sync when its processes' RSS sum exceeds this (e.g. 12GiB; default 80% of RAM; 0 = never)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines on stderr")
 	if err := fs.Parse(args); err != nil {
@@ -130,6 +131,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		if _, err := strconv.Atoi(o.workers); err != nil {
 			return nil, fmt.Errorf("--workers %q: not a number", o.workers)
 		}
+	}
+	if n, err := parseBytes(*minFree); err != nil {
+		return nil, fmt.Errorf("--min-free-disk: %w", err)
+	} else {
+		o.minFree = n
 	}
 	switch *maxRSS {
 	case "":
@@ -291,8 +297,16 @@ func run(ctx context.Context, command string, args []string, stdout, stderr io.W
 	runCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(runCtx, o.bin, cargs...)
-	// The secret goes through the environment, as in a Kubernetes Secret, not the command line.
-	cmd.Env = append(os.Environ(), "BATON_AZURE_CLIENT_SECRET="+e.ClientSecret)
+	// The secret goes through the environment, as in a Kubernetes Secret, not the command line. The
+	// sync's temporary files (baton-sdk unpacks the c1z and spills there) go to <out>/tmp, removed after
+	// the run even when the sync is killed.
+	tmpDir := filepath.Join(o.out, "tmp")
+	_ = os.RemoveAll(tmpDir)
+	if err := os.MkdirAll(tmpDir, 0o700); err != nil {
+		return nil, exitFailed, err
+	}
+	defer os.RemoveAll(tmpDir)
+	cmd.Env = append(os.Environ(), "BATON_AZURE_CLIENT_SECRET="+e.ClientSecret, "TMPDIR="+tmpDir)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.WaitDelay = 10 * time.Second
 	ownGroup(cmd)
@@ -307,6 +321,12 @@ func run(ctx context.Context, command string, args []string, stdout, stderr io.W
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
+	// The filesystem the sync writes to: its c1z and temporary files.
+	disks := []*Disk{{Path: o.out, Guard: o.minFree}}
+	for _, d := range disks {
+		d.FreeStart, _ = freeDisk(d.Path)
+		d.FreeMin = d.FreeStart
+	}
 	const interval = 100 * time.Millisecond
 	procs := map[int]*ProcMem{}
 	meter := newARMReadMeter()
@@ -316,14 +336,21 @@ func run(ctx context.Context, command string, args []string, stdout, stderr io.W
 	var waitErr error
 	var aborted string
 	n := 0
+	var tree []int
 	lastProgress := time.Now()
 	poll := func() int64 {
 		now := time.Now()
 		at := now.Sub(start).Seconds()
 		var sum int64
-		for _, pid := range procTree(cmd.Process.Pid) {
+		// The process tree is rescanned (all of /proc) once a second or when a process is gone; the
+		// known processes are read every poll.
+		if tree == nil || n%10 == 0 {
+			tree = procTree(cmd.Process.Pid)
+		}
+		for _, pid := range tree {
 			rss, hwm, ok := procMemory(pid)
 			if !ok {
+				tree = nil
 				continue
 			}
 			pm := procs[pid]
@@ -356,6 +383,19 @@ wait:
 				s.RSSBytes = sum
 				r.Timeline = append(r.Timeline, s)
 			}
+			if n%10 == 0 {
+				for _, d := range disks {
+					if free, ok := freeDisk(d.Path); ok {
+						d.FreeMin = min(d.FreeMin, free)
+						if o.minFree > 0 && free < o.minFree && aborted == "" {
+							aborted = fmt.Sprintf("stopped: free space on the filesystem of %s fell to %s, under --min-free-disk %s", d.Path,
+								bytesIEC(free), bytesIEC(o.minFree))
+							progress("%s", aborted)
+							_ = signalGroup(cmd, syscall.SIGKILL)
+						}
+					}
+				}
+			}
 			if o.maxRSS > 0 && sum > o.maxRSS && aborted == "" {
 				aborted = fmt.Sprintf("stopped: the sync's RSS reached %s, over --max-rss %s", bytesIEC(sum), bytesIEC(o.maxRSS))
 				progress("%s", aborted)
@@ -364,7 +404,9 @@ wait:
 			if time.Since(lastProgress) >= 10*time.Second {
 				lastProgress = time.Now()
 				st := sim.Stats()
-				progress("syncing: %s requests to azsim, %s Graph RU, RSS %s", thousands(st.Requests), thousands(st.RU), bytesIEC(sum))
+				free, _ := freeDisk(o.out)
+				progress("syncing: %s requests to azsim, %s Graph RU, RSS %s, %s disk free", thousands(st.Requests), thousands(st.RU),
+					bytesIEC(sum), bytesIEC(free))
 			}
 		}
 	}
@@ -388,7 +430,11 @@ wait:
 	r.OK = r.Error == ""
 	progress("sync %s after %.1f s: %s requests to azsim", map[bool]string{true: "finished", false: "FAILED"}[r.OK], r.WallS, thousands(st.Requests))
 
-	// Memory and CPU.
+	// Memory, disk and CPU.
+	for _, d := range disks {
+		d.PeakUsed = max(0, d.FreeStart-d.FreeMin)
+		r.Disk = append(r.Disk, *d)
+	}
 	r.Memory.Available, r.Memory.IntervalMs = procAvailable, int(interval/time.Millisecond)
 	for _, pm := range procs {
 		switch {
@@ -537,6 +583,9 @@ func fillGraph(r *Report, clock *requestClock, start time.Time, throttle string)
 			if s.At < g.PhaseStartS {
 				prev = s.GraphRU
 				continue
+			}
+			if s.At > g.PhaseEndS+0.5 {
+				break
 			}
 			i := int((s.At - g.PhaseStartS) / 10)
 			for len(g.Window10sRU) <= i {

@@ -116,6 +116,15 @@ func machineInfo() (cpu string, memBytes int64, kernel string) {
 	return cpu, memBytes, kernel
 }
 
+// freeDisk is the space available to unprivileged users on the filesystem holding path.
+func freeDisk(path string) (int64, bool) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(path, &st); err != nil {
+		return 0, false
+	}
+	return int64(st.Bavail) * int64(st.Bsize), true
+}
+
 // loadAverage is the 1-minute load average.
 func loadAverage() float64 {
 	b, err := os.ReadFile("/proc/loadavg")

@@ -17,6 +17,7 @@ func machineInfo() (cpu string, mem int64, kernel string) { return "", 0, "" }
 func ownGroup(*exec.Cmd)                                  {}
 func loadAverage() float64                                { return 0 }
 func cpuSelf() float64                                    { return 0 }
+func freeDisk(string) (int64, bool)                       { return 0, false }
 func childCPU(*exec.Cmd) (user, sys float64)              { return 0, 0 }
 
 func signalGroup(cmd *exec.Cmd, _ syscall.Signal) error {

@@ -29,6 +29,7 @@ type Report struct {
 	Graph    GraphBudget `json:"graph"`
 	ARM      ARMReads    `json:"arm"`
 	Memory   Memory      `json:"memory"`
+	Disk     []Disk      `json:"disk"`
 	CPU      CPU         `json:"cpu"`
 	C1Z      C1Z         `json:"c1z"`
 	Counts   *Counts     `json:"counts,omitempty"`
@@ -158,6 +159,15 @@ type ProcMem struct {
 	HighWaterMark int64   `json:"vmhwm_bytes"`    // the kernel's peak RSS (VmHWM) at the last sample
 	FirstSeenS    float64 `json:"first_seen_s"`
 	LastSeenS     float64 `json:"last_seen_s"`
+}
+
+// Disk is the free space of the filesystem the sync writes to (its c1z and, through TMPDIR, its temporary files).
+type Disk struct {
+	Path      string `json:"path"`
+	FreeStart int64  `json:"free_start_bytes"`
+	FreeMin   int64  `json:"free_min_bytes"`
+	PeakUsed  int64  `json:"peak_used_bytes"` // free at start − fewest free: what the sync took at most (other processes included)
+	Guard     int64  `json:"guard_bytes"`     // the sync is stopped below this much free space (--min-free-disk)
 }
 
 // CPU is where the two cores' time went.
@@ -384,6 +394,10 @@ func (r *Report) markdown(w io.Writer) {
 			p("| %d | %s | %s | %s | %.1f–%.1f s |\n", pm.PID, pm.Role, bytesIEC(pm.PeakRSSBytes), bytesIEC(pm.HighWaterMark), pm.FirstSeenS, pm.LastSeenS)
 		}
 		p("\n")
+	}
+	for _, d := range r.Disk {
+		p("Disk (%s): %s free at start, %s at the fullest — the sync (and anything else on the machine) took up to **%s** of temporary and c1z space.\n\n",
+			d.Path, bytesIEC(d.FreeStart), bytesIEC(d.FreeMin), bytesIEC(d.PeakUsed))
 	}
 	c := r.CPU
 	p("CPU: the sync used %.1f s user + %.1f s system; azsim (in azbench's process, with the polling) %.1f s; %.2f of %d cores busy on average.\n\n",
