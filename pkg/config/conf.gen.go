@@ -28,6 +28,8 @@ type Azure struct {
 	SkipSyncStorageContainers             bool   `mapstructure:"skip-sync-storage-containers"`
 	DisableRbacInheritance                bool   `mapstructure:"disable-rbac-inheritance"`
 	EnableSyncExternalResourcesViaBatonId bool   `mapstructure:"enable-sync-external-resources-via-baton-id"`
+	PimDefaultDuration                    string `mapstructure:"pim-default-duration"`
+	PimJustification                      string `mapstructure:"pim-justification"`
 }
 
 func (c *Azure) findFieldByTag(tagValue string) (any, bool) {

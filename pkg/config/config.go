@@ -63,6 +63,14 @@ var (
 		field.WithDescription("Do not make Azure RBAC inheritance explicit: a role assigned at a management group or subscription then shows only there, not on the scopes below it"))
 	ExternalResources = field.BoolField("enable-sync-external-resources-via-baton-id",
 		field.WithDescription("Take identities from another connector's c1z (--external-resource-c1z): emit grants to users by object id instead of syncing users"))
+
+	// Provisioning (just-in-time access).
+	PIMDefaultDuration = field.StringField("pim-default-duration",
+		field.WithDescription("How long a PIM grant (eligible or active: directory roles, PIM for Groups, Azure roles) lasts when the request names no expiry; a Go duration such as 8h or 720h"),
+		field.WithDefaultValue("8h"))
+	PIMJustification = field.StringField("pim-justification",
+		field.WithDescription("Justification recorded on PIM schedule requests the connector makes"),
+		field.WithDefaultValue("Requested through baton-azure"))
 )
 
 // Fields are every field of the configuration, in display order.
@@ -72,6 +80,7 @@ func Fields() []field.SchemaField {
 		ClientCertificatePath, ClientCertificatePassword, UseWorkloadIdentity, FederatedTokenFile, UseManagedIdentity, UseCLICredentials,
 		Cloud, AuthorityHost, GraphDomain, ARMEndpoint, CAFile,
 		MailboxSettings, SkipADGroups, SkipUnusedRoles, SkipP2, SkipSyncStorageContainers, DisableRBACInheritance, ExternalResources,
+		PIMDefaultDuration, PIMJustification,
 	}
 }
 

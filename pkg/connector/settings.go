@@ -74,7 +74,16 @@ type settings struct {
 	mailboxSettings, skipADGroups, skipUnusedRoles, skipP2, external bool
 	// Azure RBAC options.
 	skipContainers, noInheritance bool
+
+	// Provisioning: how long a PIM grant lasts when the request names no expiry, and the justification
+	// recorded on PIM schedule requests.
+	pimDuration      time.Duration
+	pimJustification string
 }
+
+// maxPIMDuration is the longest default PIM duration accepted: Microsoft caps eligible and active role
+// assignments at one year unless a policy allows permanent ones.
+const maxPIMDuration = 366 * 24 * time.Hour
 
 // tenantIDPattern is what azidentity accepts: a GUID or a domain name.
 var tenantIDPattern = regexp.MustCompile(`^[A-Za-z0-9.-]+$`)
@@ -92,6 +101,7 @@ func resolveSettings(cfg *config.Azure) (*settings, error) {
 		mailboxSettings:    cfg.Mailboxsettings, skipADGroups: cfg.SkipAdGroups, skipUnusedRoles: cfg.SkipUnusedRoles,
 		skipP2: cfg.SkipEntraIdP2LicenseFeatures, external: cfg.EnableSyncExternalResourcesViaBatonId,
 		skipContainers: cfg.SkipSyncStorageContainers, noInheritance: cfg.DisableRbacInheritance,
+		pimJustification: cfg.PimJustification,
 	}
 	var errs []error
 	methods := 0
@@ -150,10 +160,28 @@ func resolveSettings(cfg *config.Azure) (*settings, error) {
 	if s.httpClient, err = newHTTPClient(cfg.CaFile); err != nil {
 		errs = append(errs, err)
 	}
+	if s.pimDuration, err = pimDuration(cfg.PimDefaultDuration); err != nil {
+		errs = append(errs, err)
+	}
+	if s.pimJustification == "" {
+		s.pimJustification = "Requested through baton-azure"
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return s, nil
+}
+
+// pimDuration parses pim-default-duration; empty means the default of 8 hours.
+func pimDuration(v string) (time.Duration, error) {
+	if v == "" {
+		return 8 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 5*time.Minute || d > maxPIMDuration {
+		return 0, fmt.Errorf("pim-default-duration %q must be a duration between 5m and 8784h (366 days), such as 8h or 720h", v)
+	}
+	return d, nil
 }
 
 func httpsURL(name, v string) (string, error) {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-azure/baton-azure/pkg/config"
 )
@@ -29,18 +30,20 @@ func TestResolveSettings_BadInput_IsAnActionableError(t *testing.T) {
 		edit func(*config.Azure)
 		want string
 	}{
-		"no credentials":       {func(c *config.Azure) { c.AzureClientSecret = "" }, "no credentials: set azure-client-secret"},
-		"two auth methods":     {func(c *config.Azure) { c.UseManagedIdentity = true }, "mutually exclusive"},
-		"missing tenant":       {func(c *config.Azure) { c.AzureTenantId = "" }, "azure-tenant-id (BATON_AZURE_TENANT_ID) is required"},
-		"malformed tenant":     {func(c *config.Azure) { c.AzureTenantId = "contoso/../x" }, "is not a tenant id"},
-		"malformed client id":  {func(c *config.Azure) { c.AzureClientId = "my-app" }, "is not a GUID"},
-		"missing client id":    {func(c *config.Azure) { c.AzureClientId = "" }, "azure-client-id (BATON_AZURE_CLIENT_ID) is required"},
-		"unknown cloud":        {func(c *config.Azure) { c.Cloud = "mars" }, `unknown cloud "mars"`},
-		"http authority":       {func(c *config.Azure) { c.AuthorityHost = "http://login.example" }, "authority-host"},
-		"http arm endpoint":    {func(c *config.Azure) { c.ArmEndpoint = "http://arm.example" }, "must be an https URL"},
-		"graph domain as URL":  {func(c *config.Azure) { c.GraphDomain = "https://graph.microsoft.com/v1.0" }, "must be a host[:port]"},
-		"missing CA file":      {func(c *config.Azure) { c.CaFile = "/nonexistent/ca.pem" }, "ca-file"},
-		"CA file that is text": {func(c *config.Azure) { c.CaFile = notPEM }, "holds no PEM certificate"},
+		"no credentials":        {func(c *config.Azure) { c.AzureClientSecret = "" }, "no credentials: set azure-client-secret"},
+		"two auth methods":      {func(c *config.Azure) { c.UseManagedIdentity = true }, "mutually exclusive"},
+		"missing tenant":        {func(c *config.Azure) { c.AzureTenantId = "" }, "azure-tenant-id (BATON_AZURE_TENANT_ID) is required"},
+		"malformed tenant":      {func(c *config.Azure) { c.AzureTenantId = "contoso/../x" }, "is not a tenant id"},
+		"malformed client id":   {func(c *config.Azure) { c.AzureClientId = "my-app" }, "is not a GUID"},
+		"missing client id":     {func(c *config.Azure) { c.AzureClientId = "" }, "azure-client-id (BATON_AZURE_CLIENT_ID) is required"},
+		"unknown cloud":         {func(c *config.Azure) { c.Cloud = "mars" }, `unknown cloud "mars"`},
+		"http authority":        {func(c *config.Azure) { c.AuthorityHost = "http://login.example" }, "authority-host"},
+		"http arm endpoint":     {func(c *config.Azure) { c.ArmEndpoint = "http://arm.example" }, "must be an https URL"},
+		"graph domain as URL":   {func(c *config.Azure) { c.GraphDomain = "https://graph.microsoft.com/v1.0" }, "must be a host[:port]"},
+		"missing CA file":       {func(c *config.Azure) { c.CaFile = "/nonexistent/ca.pem" }, "ca-file"},
+		"CA file that is text":  {func(c *config.Azure) { c.CaFile = notPEM }, "holds no PEM certificate"},
+		"PIM duration in days":  {func(c *config.Azure) { c.PimDefaultDuration = "7d" }, `pim-default-duration "7d" must be a duration`},
+		"PIM duration too long": {func(c *config.Azure) { c.PimDefaultDuration = "9000h" }, "between 5m and 8784h"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -121,6 +124,21 @@ func TestConfigurationSchema_MutuallyExclusiveOptions(t *testing.T) {
 			if !f.Secret {
 				t.Errorf("field %s is not marked secret", f.FieldName)
 			}
+		}
+	}
+}
+
+func TestResolveSettings_PIMDurationDefaultsToEightHours(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]time.Duration{"": 8 * time.Hour, "720h": 720 * time.Hour, "90m": 90 * time.Minute} {
+		c := validConfig()
+		c.PimDefaultDuration = in
+		s, err := resolveSettings(c)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if s.pimDuration != want {
+			t.Errorf("pim-default-duration %q resolved to %v, want %v", in, s.pimDuration, want)
 		}
 	}
 }
