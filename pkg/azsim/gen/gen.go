@@ -20,7 +20,7 @@ import (
 
 // Version identifies the generator's output. Bump it, and regenerate the golden files, whenever the world
 // generated from some Spec changes.
-const Version = 1
+const Version = 2
 
 // epoch is the reference instant of every generated timestamp.
 func epoch() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }
@@ -35,8 +35,10 @@ const (
 	dayTenantCreated = -1800 // early 2019
 	dayRecentStart   = 900   // mid 2026: sign-ins and risk updates happen after this
 	dayRecentEnd     = 1020  // mid October 2026: and before this
-	dayFutureStart   = 1100  // early 2027: schedule ends and leave dates fall after this
-	dayFutureEnd     = 1800  // late 2028
+	// PIM schedule ends fall in 2033–2034. azsim expires schedules on its real clock, so ends in the
+	// near future would make the generated tenants shrink as time passes (generator v1 used 2027–2028).
+	dayFutureStart = 3300 // early 2033
+	dayFutureEnd   = 4000 // late 2034
 )
 
 // between returns a timestamp uniformly distributed between two day offsets.
