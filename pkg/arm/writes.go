@@ -9,8 +9,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/authorization/armauthorization/v2"
 )
 
-// Writes: Azure role assignments (PUT/DELETE roleAssignments, api-version 2022-04-01) and PIM schedule
-// requests (PUT roleEligibilityScheduleRequests / roleAssignmentScheduleRequests, 2020-10-01). Each call is
+// Writes: Azure role assignments (PUT/DELETE roleAssignments, api-version 2022-04-01) and PIM eligibility
+// schedule requests (PUT roleEligibilityScheduleRequests, 2020-10-01). Each call is
 // one request; none retries a write on its own beyond azcore's pipeline (which retries throttled and
 // transient answers, and PUT of a fixed name is idempotent on ARM's side).
 
@@ -138,19 +138,6 @@ func (r ScheduleRequest) body() scheduleBody {
 func (c *Client) RequestRoleEligibility(ctx context.Context, scope, name string, r ScheduleRequest) (*armauthorization.RoleEligibilityScheduleRequest, error) {
 	out := &armauthorization.RoleEligibilityScheduleRequest{}
 	err := c.do(ctx, http.MethodPut, scopePath(scope)+"/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/"+escapePath(name)+"?"+
-		query("api-version", versionPIM), map[string]any{"properties": r.body()}, out)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// RequestRoleAssignment sends a PIM role assignment schedule request
-// (PUT scope/…/roleAssignmentScheduleRequests/{name}): an AdminAssign with an End is a time-bound active
-// assignment. Errors as RequestRoleEligibility.
-func (c *Client) RequestRoleAssignment(ctx context.Context, scope, name string, r ScheduleRequest) (*armauthorization.RoleAssignmentScheduleRequest, error) {
-	out := &armauthorization.RoleAssignmentScheduleRequest{}
-	err := c.do(ctx, http.MethodPut, scopePath(scope)+"/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/"+escapePath(name)+"?"+
 		query("api-version", versionPIM), map[string]any{"properties": r.body()}, out)
 	if err != nil {
 		return nil, err

@@ -101,7 +101,7 @@ func TestScheduleRequests_AdminAssignCarriesWindowAndJustification_AdminRemoveNo
 		RequestType: RequestAdminAssign, Justification: "why", Start: &start, End: &end}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.RequestRoleAssignment(t.Context(), "/subscriptions/s1", "q2", ScheduleRequest{RoleDefinitionID: rd, PrincipalID: "p1",
+	if _, err := c.RequestRoleEligibility(t.Context(), "/subscriptions/s1", "q2", ScheduleRequest{RoleDefinitionID: rd, PrincipalID: "p1",
 		RequestType: RequestAdminRemove, Justification: "why", Start: &start, End: &end}); err != nil {
 		t.Fatal(err)
 	}
@@ -116,8 +116,8 @@ func TestScheduleRequests_AdminAssignCarriesWindowAndJustification_AdminRemoveNo
 		si["startDateTime"] != "2026-01-02T03:04:05Z" || exp["type"] != "AfterDateTime" || exp["endDateTime"] != "2026-01-02T11:04:05Z" {
 		t.Fatalf("AdminAssign body: %v", p)
 	}
-	if remove.path != "/subscriptions/s1/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/q2" {
-		t.Fatalf("assignment request: %+v", remove)
+	if remove.path != "/subscriptions/s1/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/q2" {
+		t.Fatalf("remove request: %+v", remove)
 	}
 	p = props(t, remove)
 	if _, has := p["scheduleInfo"]; has || p["requestType"] != "AdminRemove" {
