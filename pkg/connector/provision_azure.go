@@ -117,7 +117,7 @@ func (c *Connector) grantAzureRole(ctx context.Context, principal *v2.Resource, 
 			return c.grantRaced(ctx, req)
 		}
 		if err != nil {
-			return nil, nil, armAccessErr(err, "assign Azure role "+req.ent.RoleID+" to "+req.principalID+" "+where, rbacWriteRoles+" "+where)
+			return nil, nil, armAccessErr(err, "assign Azure role "+req.role()+" to "+req.principalID+" "+where, rbacWriteRoles+" "+where)
 		}
 		a := assignmentOf(ra)
 		if a == nil {
@@ -137,7 +137,7 @@ func (c *Connector) grantAzureRole(ctx context.Context, principal *v2.Resource, 
 	case isPremiumError(err):
 		return nil, nil, premiumError("eligible (PIM) Azure role assignments", err)
 	case err != nil:
-		return nil, nil, armAccessErr(err, "make "+req.principalID+" eligible for Azure role "+req.ent.RoleID+" "+where, rbacPIMRoles+" "+where)
+		return nil, nil, armAccessErr(err, "make "+req.principalID+" eligible for Azure role "+req.role()+" "+where, rbacPIMRoles+" "+where)
 	}
 	// Read the eligibility back, so the grant carries the instance id and window the sync will report.
 	if found, err := c.findRBACAssignments(ctx, req); err == nil && found.exact != nil {
@@ -216,7 +216,7 @@ func (c *Connector) derivedGrantError(req *rbacRequest, real *rbacAssignment) er
 		}
 	}
 	msg := fmt.Sprintf("%s: the %s grant of Azure role %s to %s %s at %s is not an assignment of its own: %s. Revoke that assignment instead: "+
-		"role %s, principal %s (%s), scope %s (assignment %s)", errPrefix, req.ent.State, req.ent.RoleID, req.principalType, req.principalID,
+		"role %s, principal %s (%s), scope %s (assignment %s)", errPrefix, req.ent.State, req.role(), req.principalType, req.principalID,
 		req.target.key, how, real.role, real.principal, real.principalType, real.rawScope, real.id)
 	if ent := entitlementOfAssignment(real); ent != "" {
 		msg += ", entitlement " + ent

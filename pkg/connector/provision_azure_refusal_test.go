@@ -10,6 +10,7 @@ import (
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/baton-azure/baton-azure/internal/synctest"
 	"github.com/baton-azure/baton-azure/pkg/azsim"
@@ -177,7 +178,11 @@ func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *
 		role      string
 	}
 	var inherited, viaGroup *derived
+	roleNames := map[string]string{}
 	s.ReadWorld(func(w *world.World) {
+		for _, r := range w.ARMRoles {
+			roleNames[lower(r.Name)] = r.RoleName
+		}
 		for _, a := range w.ARMAssignments {
 			if a.Ghost || a.Eligible || inherited != nil && viaGroup != nil {
 				continue
@@ -250,11 +255,18 @@ func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *
 		t.Fatal("the sync has no structural inheritance grant")
 	}
 
+	// As baton's CLI does, pass the grant with its entitlement hydrated from the c1z.
+	hydrated := func(g *v2.Grant) *v2.Grant {
+		h := proto.Clone(g).(*v2.Grant)
+		h.SetEntitlement(fileEntitlement(t, f, g.GetEntitlement().GetId()))
+		return h
+	}
 	writes := armWrites(s)
 	for _, d := range []*derived{inherited, viaGroup} {
 		ent, _ := connector.ParseRBACEntitlementID(d.grant.GetEntitlement().GetId())
-		_, err := pv[ent.ResourceType].Revoke(t.Context(), d.grant)
-		wantRefusal(t, d.via, err, codes.FailedPrecondition, "Revoke that assignment instead", "role "+d.role)
+		_, err := pv[ent.ResourceType].Revoke(t.Context(), hydrated(d.grant))
+		wantRefusal(t, d.via, err, codes.FailedPrecondition, "Revoke that assignment instead", "role "+d.role,
+			`Azure role "`+roleNames[d.role]+`" (`+d.role+`)`)
 		named := func(list []string) bool {
 			return slices.ContainsFunc(list, func(x string) bool { return strings.Contains(strings.ToLower(status.Convert(err).Message()), x) })
 		}
@@ -266,8 +278,9 @@ func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *
 		}
 	}
 	ent, _ := connector.ParseRBACEntitlementID(structural.GetEntitlement().GetId())
-	_, err = pv[ent.ResourceType].Revoke(t.Context(), structural)
-	wantRefusal(t, "structural", err, codes.FailedPrecondition, "is inherited", "not an assignment", "role "+ent.RoleID)
+	_, err = pv[ent.ResourceType].Revoke(t.Context(), hydrated(structural))
+	wantRefusal(t, "structural", err, codes.FailedPrecondition, "is inherited", "not an assignment", "role "+ent.RoleID,
+		`Azure role "`+roleNames[ent.RoleID]+`" (`+ent.RoleID+`)`)
 	if n := armWrites(s) - writes; n != 0 {
 		t.Errorf("refused revokes sent %d writes, want none", n)
 	}
@@ -346,5 +359,61 @@ func TestProvisionAzureRBAC_ThrottledWrite_IsUnavailableWithRetryInfo(t *testing
 	}
 	if !found {
 		t.Errorf("no RateLimitDescription in %v", status.Convert(err).Details())
+	}
+}
+
+// TestProvisionAzureRBAC_RootScopeAssignment_IsTheTenantRootGroupsGrant: an assignment at "/" (elevated
+// access) is synced as a grant of the tenant root group's entitlement; granting that entitlement again is
+// GrantAlreadyExists without a write, and revoking the synced grant deletes exactly the assignment at "/".
+func TestProvisionAzureRBAC_RootScopeAssignment_IsTheTenantRootGroupsGrant(t *testing.T) {
+	t.Parallel()
+	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 67}, provisionerApp)
+	creds, err := s.App(provisionerApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "0b5e1c2d-0000-4000-8000-0000000000aa"
+	var root, user string
+	s.UpdateWorld(func(w *world.World) {
+		for _, m := range w.ManagementGroups {
+			if m.Parent == "" {
+				root = lower(m.Name)
+			}
+		}
+		user = lower(w.Users[len(w.Users)-1].ID)
+		sp := w.ServicePrincipalByAppID(creds.ClientID)
+		w.AddARMAssignment(&world.ARMRoleAssignment{Name: "0b5e1c2d-0000-4000-8000-0000000000ab", Scope: "/", RoleDefinition: world.RoleUserAccessAdministrator,
+			PrincipalID: sp.ID, PrincipalType: "ServicePrincipal"})
+		w.AddARMAssignment(&world.ARMRoleAssignment{Name: name, Scope: "/", RoleDefinition: world.RoleManagedIdentityOperator,
+			PrincipalID: user, PrincipalType: "User"})
+	})
+	b, _, err := connector.New(t.Context(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := synctest.Serve(t, b)
+	ent := rbacEntitlement("management_group", root, world.RoleManagedIdentityOperator, "active")
+	g := grantsByKey(syncRead(t, client))[key(ent.GetId(), "user", user)]
+	if g == nil || grantMetadata(g)["scope"] != "/" {
+		t.Fatalf("the assignment at / is not synced as the root group's grant: %v", g)
+	}
+	pv := provisioners(t, b)["management_group"]
+	writes := armWrites(s)
+	grants, annos, err := pv.Grant(t.Context(), stub("user", user), ent)
+	if err != nil || !has(annos, &v2.GrantAlreadyExists{}) || len(grants) != 1 || grants[0].GetId() != g.GetId() || armWrites(s) != writes {
+		t.Fatalf("grant of the root group's entitlement held at /: %v %v %v, %d writes", grants, annos, err, armWrites(s)-writes)
+	}
+	if annos, err := pv.Revoke(t.Context(), g); err != nil || has(annos, &v2.GrantAlreadyRevoked{}) {
+		t.Fatalf("revoke: %v %v", annos, err)
+	}
+	s.ReadWorld(func(w *world.World) {
+		for _, a := range w.ARMAssignments {
+			if a.Name == name {
+				t.Errorf("the assignment at / is still there")
+			}
+		}
+	})
+	if g := grantsByKey(syncRead(t, client))[key(ent.GetId(), "user", user)]; g != nil {
+		t.Errorf("the sync after the revoke still has %s", g.GetId())
 	}
 }

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
@@ -20,6 +21,24 @@ type rbacRequest struct {
 	armScope      string   // the scope as written to ARM (canonical casing of the fixed segments)
 	principalType string   // baton resource type of the principal
 	principalID   string   // object id, lower case
+	roleName      string   // from the entitlement's display name, when baton passed it
+}
+
+// role names the request's role for messages: "Owner (8e3af657-…)", or the GUID alone.
+func (r *rbacRequest) role() string {
+	if r.roleName == "" {
+		return r.ent.RoleID
+	}
+	return fmt.Sprintf("%q (%s)", r.roleName, r.ent.RoleID)
+}
+
+// roleNameOf reads the role's name from an RBAC entitlement's display name ("<role> active").
+func roleNameOf(e *v2.Entitlement, state string) string {
+	n, ok := strings.CutSuffix(e.GetDisplayName(), " "+state)
+	if !ok {
+		return ""
+	}
+	return n
 }
 
 // rbacGrantIDForm is the expected form of an Azure RBAC grant id, named in errors.
@@ -87,7 +106,8 @@ func (c *Connector) rbacGrantRequest(ent *v2.Entitlement, principal *v2.Resource
 	if err != nil {
 		return nil, err
 	}
-	return &rbacRequest{ent: e, target: target, armScope: canonicalScope(target), principalType: typ, principalID: id}, nil
+	return &rbacRequest{ent: e, target: target, armScope: canonicalScope(target), principalType: typ, principalID: id,
+		roleName: roleNameOf(ent, e.State)}, nil
 }
 
 // rbacRevokeRequest validates a Revoke: the grant id must be the one baton builds for the entitlement and
@@ -108,16 +128,21 @@ func (c *Connector) rbacRevokeRequest(g *v2.Grant) (*rbacRequest, error) {
 		if from.kind == scopeUnknown || from.kind == scopeRoot {
 			from = scopeOfResource(p)
 		}
+		role := e.RoleID
+		if n := roleNameOf(g.GetEntitlement(), e.State); n != "" {
+			role = fmt.Sprintf("%q (%s)", n, e.RoleID)
+		}
 		return nil, status.Errorf(codes.FailedPrecondition, "%s: grant %q only records that Azure role %s (%s) is inherited at %s from %s above it; "+
 			"it is not an assignment. Revoke the assignments of role %s at %s or above it (the grants of %s, and of the same role on the scopes above)",
-			errPrefix, truncateID(g.GetId()), e.RoleID, e.State, target.key, from.key, e.RoleID, from.key,
+			errPrefix, truncateID(g.GetId()), role, e.State, target.key, from.key, e.RoleID, from.key,
 			FormatRBACEntitlementID(RBACEntitlement{ResourceType: from.resourceType(), ScopeID: from.resourceID(), RoleID: e.RoleID, State: e.State}))
 	}
 	typ, id, err := checkPrincipalID(p, true)
 	if err != nil {
 		return nil, err
 	}
-	return &rbacRequest{ent: e, target: target, armScope: canonicalScope(target), principalType: typ, principalID: id}, nil
+	return &rbacRequest{ent: e, target: target, armScope: canonicalScope(target), principalType: typ, principalID: id,
+		roleName: roleNameOf(g.GetEntitlement(), e.State)}, nil
 }
 
 // inheritedFrom reads the inherited_from metadata of a structural grant ("" without).
