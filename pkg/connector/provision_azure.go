@@ -87,9 +87,10 @@ func (s *containerSyncer) Revoke(ctx context.Context, g *v2.Grant) (annotations.
 const rbacWriteRoles = "Microsoft.Authorization/roleAssignments/write and /delete: assign it User Access Administrator, " +
 	"or Role Based Access Control Administrator (optionally with a condition limiting the roles it may assign)"
 
-// rbacPIMRoles names what lets the app send PIM eligibility requests.
-const rbacPIMRoles = "Microsoft.Authorization/roleEligibilityScheduleRequests/write: assign it User Access Administrator, " +
-	"or Role Based Access Control Administrator"
+// rbacPIMRoles names what lets the app send PIM eligibility requests: Role Based Access Control
+// Administrator does not (its actions are roleAssignments/write and /delete only).
+const rbacPIMRoles = "Microsoft.Authorization/roleEligibilityScheduleRequests/write: assign it User Access Administrator " +
+	"(Role Based Access Control Administrator does not include PIM requests)"
 
 // grantAzureRole grants an Azure RBAC entitlement (active or eligible) to a principal.
 func (c *Connector) grantAzureRole(ctx context.Context, principal *v2.Resource, ent *v2.Entitlement) ([]*v2.Grant, annotations.Annotations, error) {

@@ -417,3 +417,34 @@ func TestProvisionAzureRBAC_RootScopeAssignment_IsTheTenantRootGroupsGrant(t *te
 		t.Errorf("the sync after the revoke still has %s", g.GetId())
 	}
 }
+
+// TestProvisionAzureRBAC_RBACAdministrator_GrantsActiveButNotEligible: Role Based Access Control
+// Administrator may write role assignments but not PIM requests; the eligible grant's error says so.
+func TestProvisionAzureRBAC_RBACAdministrator_GrantsActiveButNotEligible(t *testing.T) {
+	t.Parallel()
+	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 68}, azsim.ReaderAppName)
+	var root, sub, user string
+	var rbacAdmin *world.ARMRoleDefinition
+	s.ReadWorld(func(w *world.World) {
+		for _, m := range w.ManagementGroups {
+			if m.Parent == "" {
+				root = m.Scope()
+			}
+		}
+		sub, user, rbacAdmin = lower(w.Subscriptions[0].ID), lower(w.Users[len(w.Users)-1].ID), w.ARMRole(world.RoleRBACAdministrator)
+	})
+	setReaderAzureRole(t, s, root, rbacAdmin)
+	b, _, err := connector.New(t.Context(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv := provisioners(t, b)["subscription"]
+	role := world.RoleManagedIdentityOperator
+	grants, _, err := pv.Grant(t.Context(), stub("user", user), rbacEntitlement("subscription", sub, role, "active"))
+	if err != nil || len(grants) != 1 {
+		t.Fatalf("active grant as RBAC Administrator: %v %v", grants, err)
+	}
+	_, _, err = pv.Grant(t.Context(), stub("user", user), rbacEntitlement("subscription", sub, role, "eligible"))
+	wantRefusal(t, "eligible grant", err, codes.PermissionDenied, "roleEligibilityScheduleRequests/write",
+		"User Access Administrator (Role Based Access Control Administrator does not include PIM requests)")
+}
