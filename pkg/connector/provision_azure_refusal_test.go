@@ -284,6 +284,35 @@ func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *
 	if n := armWrites(s) - writes; n != 0 {
 		t.Errorf("refused revokes sent %d writes, want none", n)
 	}
+
+	// A deleted principal's own assignment is revoked like any other.
+	var ghost *world.ARMRoleAssignment
+	var ghostKey string
+	s.ReadWorld(func(w *world.World) {
+		for _, a := range w.ARMAssignments {
+			sc := azureScopes(w, expectOpts{})[world.NormalizeScope(a.Scope)]
+			if a.Ghost && !a.Eligible && sc != nil {
+				c := *a
+				ghost, ghostKey = &c, key(rbacEnt(sc, a.RoleDefinition, "active"), "deleted_principal", lower(a.PrincipalID))
+				break
+			}
+		}
+	})
+	if ghost == nil || synced[ghostKey] == nil {
+		t.Fatalf("no synced active assignment to a deleted principal (%v)", ghost)
+	}
+	g := hydrated(synced[ghostKey])
+	ent, _ = connector.ParseRBACEntitlementID(g.GetEntitlement().GetId())
+	if annos, err := pv[ent.ResourceType].Revoke(t.Context(), g); err != nil || has(annos, &v2.GrantAlreadyRevoked{}) || armWrites(s)-writes != 1 {
+		t.Fatalf("revoke of a deleted principal's assignment: %v %v, %d writes", annos, err, armWrites(s)-writes)
+	}
+	s.ReadWorld(func(w *world.World) {
+		for _, a := range w.ARMAssignments {
+			if a.Name == ghost.Name {
+				t.Errorf("the deleted principal's assignment %s is still there", a.Name)
+			}
+		}
+	})
 }
 
 // TestProvisionAzureRBAC_ReaderApp_IsPermissionDeniedNamingTheRole: the read-only app can look but not
