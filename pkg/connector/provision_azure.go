@@ -181,7 +181,7 @@ func (c *Connector) revokeAzureRole(ctx context.Context, g *v2.Grant) (annotatio
 	}
 	where := "at " + a.rawScope
 	if !a.eligible {
-		deleted, err := c.arm.DeleteRoleAssignment(ctx, a.rawScope, lastSegment(a.id))
+		deleted, err := c.arm.DeleteRoleAssignment(ctx, a.rawScope, armLastSegment(a.id))
 		if err != nil {
 			return nil, armAccessErr(err, "delete Azure role assignment "+a.id, rbacWriteRoles+" "+where)
 		}
@@ -256,4 +256,4 @@ func (c *Connector) provisionedRBACGrant(req *rbacRequest, a *rbacAssignment) *v
 	return c.newGrant(req.target.stub(), rbacSlug(req.ent.RoleID, req.ent.State), resourceID(req.principalType, req.principalID), md)
 }
 
-func lastSegment(id string) string { return id[strings.LastIndexByte(id, '/')+1:] }
+func armLastSegment(id string) string { return id[strings.LastIndexByte(id, '/')+1:] }

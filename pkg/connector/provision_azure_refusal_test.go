@@ -18,8 +18,8 @@ import (
 	"github.com/baton-azure/baton-azure/pkg/connector"
 )
 
-// provisioners returns the RBAC provisioner of each scope type.
-func provisioners(t *testing.T, b connectorbuilder.ConnectorBuilderV2) map[string]connectorbuilder.ResourceProvisionerV2Limited {
+// azProvisioners returns the RBAC provisioner of each scope type.
+func azProvisioners(t *testing.T, b connectorbuilder.ConnectorBuilderV2) map[string]connectorbuilder.ResourceProvisionerV2Limited {
 	t.Helper()
 	out := map[string]connectorbuilder.ResourceProvisionerV2Limited{}
 	for typ, s := range syncers(t, b) {
@@ -35,17 +35,17 @@ func provisioners(t *testing.T, b connectorbuilder.ConnectorBuilderV2) map[strin
 	return out
 }
 
-func rbacEntitlement(typ, id, role, state string) *v2.Entitlement {
+func azRBACEntitlement(typ, id, role, state string) *v2.Entitlement {
 	eid := connector.FormatRBACEntitlementID(connector.RBACEntitlement{ResourceType: typ, ScopeID: id, RoleID: role, State: state})
 	return v2.Entitlement_builder{Id: eid, Resource: stub(typ, id)}.Build()
 }
 
-func rbacGrant(ent *v2.Entitlement, ptype, pid string) *v2.Grant {
+func azRBACGrant(ent *v2.Entitlement, ptype, pid string) *v2.Grant {
 	return v2.Grant_builder{Id: ent.GetId() + ":" + ptype + ":" + pid, Entitlement: ent, Principal: stub(ptype, pid)}.Build()
 }
 
-// wantRefusal checks an error's code and that its message names every string in want (case-insensitive).
-func wantRefusal(t *testing.T, what string, err error, code codes.Code, want ...string) {
+// azWantRefusal checks an error's code and that its message names every string in want (case-insensitive).
+func azWantRefusal(t *testing.T, what string, err error, code codes.Code, want ...string) {
 	t.Helper()
 	t.Logf("%s: %v", what, err)
 	if status.Code(err) != code {
@@ -59,8 +59,8 @@ func wantRefusal(t *testing.T, what string, err error, code codes.Code, want ...
 	}
 }
 
-// isMember reports whether id is a member of group g, through any depth of nesting.
-func isMember(w *world.World, g *world.Group, id string, seen map[string]bool) bool {
+// azIsMember reports whether id is a member of group g, through any depth of nesting.
+func azIsMember(w *world.World, g *world.Group, id string, seen map[string]bool) bool {
 	if seen[g.ID] {
 		return false
 	}
@@ -69,7 +69,7 @@ func isMember(w *world.World, g *world.Group, id string, seen map[string]bool) b
 		if strings.EqualFold(m.ID, id) {
 			return true
 		}
-		if sub := w.Group(m.ID); sub != nil && isMember(w, sub, id, seen) {
+		if sub := w.Group(m.ID); sub != nil && azIsMember(w, sub, id, seen) {
 			return true
 		}
 	}
@@ -82,7 +82,7 @@ func isMember(w *world.World, g *world.Group, id string, seen map[string]bool) b
 // or types it contradicts are refused after a directory read, without any write.
 func TestProvisionAzureRBAC_BadInput_IsRefusedBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
-	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 63}, provisionerApp)
+	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 63}, azProvisionerApp)
 	var sub, rg, user, group string
 	s.ReadWorld(func(w *world.World) {
 		sub, rg, user, group = lower(w.Subscriptions[0].ID), lower(w.ResourceGroups[0].Scope()), lower(w.Users[0].ID), lower(w.Groups[0].ID)
@@ -91,10 +91,10 @@ func TestProvisionAzureRBAC_BadInput_IsRefusedBeforeAnyRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pv := provisioners(t, b)
+	pv := azProvisioners(t, b)
 	ctx := t.Context()
 	role := world.RoleReader
-	good := rbacEntitlement("subscription", sub, role, "active")
+	good := azRBACEntitlement("subscription", sub, role, "active")
 	requests := func() int64 { return s.Stats().Requests }
 
 	start := requests()
@@ -122,24 +122,24 @@ func TestProvisionAzureRBAC_BadInput_IsRefusedBeforeAnyRequest(t *testing.T) {
 		{"principal id not a GUID", good, stub("user", "alice@contoso.com"), codes.InvalidArgument, []string{"not an object id"}},
 	} {
 		_, _, err := pv["subscription"].Grant(ctx, tc.p, tc.ent)
-		wantRefusal(t, tc.name, err, tc.code, tc.want...)
+		azWantRefusal(t, tc.name, err, tc.code, tc.want...)
 	}
-	bad := rbacGrant(good, "user", user)
+	bad := azRBACGrant(good, "user", user)
 	bad.SetId(good.GetId() + ":user:" + group)
 	_, err = pv["subscription"].Revoke(ctx, bad)
-	wantRefusal(t, "revoke with a grant id that names another principal", err, codes.InvalidArgument, "does not match", "expected <entitlement id>:<principal type>:<principal object id>")
-	_, err = pv["subscription"].Revoke(ctx, rbacGrant(v2.Entitlement_builder{Id: "subscription:" + sub + ":member"}.Build(), "user", user))
-	wantRefusal(t, "revoke of a malformed entitlement", err, codes.InvalidArgument, "expected")
+	azWantRefusal(t, "revoke with a grant id that names another principal", err, codes.InvalidArgument, "does not match", "expected <entitlement id>:<principal type>:<principal object id>")
+	_, err = pv["subscription"].Revoke(ctx, azRBACGrant(v2.Entitlement_builder{Id: "subscription:" + sub + ":member"}.Build(), "user", user))
+	azWantRefusal(t, "revoke of a malformed entitlement", err, codes.InvalidArgument, "expected")
 	if n := requests() - start; n != 0 {
 		t.Errorf("malformed input sent %d requests, want none", n)
 	}
 
-	writes := armWrites(s)
+	writes := azARMWrites(s)
 	_, _, err = pv["subscription"].Grant(ctx, stub("user", "0badc0de-0000-4000-8000-000000000000"), good)
-	wantRefusal(t, "principal not in the directory", err, codes.FailedPrecondition, "does not exist in the directory")
+	azWantRefusal(t, "principal not in the directory", err, codes.FailedPrecondition, "does not exist in the directory")
 	_, _, err = pv["subscription"].Grant(ctx, stub("user", group), good)
-	wantRefusal(t, "a group called a user", err, codes.InvalidArgument, "is a group in the directory, not a user")
-	if n := armWrites(s) - writes; n != 0 {
+	azWantRefusal(t, "a group called a user", err, codes.InvalidArgument, "is a group in the directory, not a user")
+	if n := azARMWrites(s) - writes; n != 0 {
 		t.Errorf("refused principals sent %d writes, want none", n)
 	}
 
@@ -149,8 +149,8 @@ func TestProvisionAzureRBAC_BadInput_IsRefusedBeforeAnyRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := requests()
-	_, _, err = provisioners(t, noP2)["subscription"].Grant(ctx, stub("user", user), rbacEntitlement("subscription", sub, role, "eligible"))
-	wantRefusal(t, "eligible with skip-entra-id-p2-license-features", err, codes.FailedPrecondition, "skip-entra-id-p2-license-features")
+	_, _, err = azProvisioners(t, noP2)["subscription"].Grant(ctx, stub("user", user), azRBACEntitlement("subscription", sub, role, "eligible"))
+	azWantRefusal(t, "eligible with skip-entra-id-p2-license-features", err, codes.FailedPrecondition, "skip-entra-id-p2-license-features")
 	if n := requests() - before; n != 0 {
 		t.Errorf("the P2 refusal sent %d requests", n)
 	}
@@ -161,14 +161,14 @@ func TestProvisionAzureRBAC_BadInput_IsRefusedBeforeAnyRequest(t *testing.T) {
 // each fails with FailedPrecondition naming the assignment to revoke instead, and nothing is written.
 func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *testing.T) {
 	t.Parallel()
-	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 64}, provisionerApp)
+	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 64}, azProvisionerApp)
 	b, _, err := connector.New(t.Context(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := syncRead(t, synctest.Serve(t, b))
+	f := azSyncRead(t, synctest.Serve(t, b))
 	synced := grantsByKey(f)
-	pv := provisioners(t, b)
+	pv := azProvisioners(t, b)
 
 	type derived struct {
 		grant     *v2.Grant
@@ -196,7 +196,7 @@ func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *
 						continue
 					}
 					k := key(rbacEnt(&azScope{typ: "resource_group", id: lower(g.Scope())}, role, state), "user", lower(a.PrincipalID))
-					if sg := synced[k]; sg != nil && has(sg.GetAnnotations(), &v2.GrantImmutable{}) {
+					if sg := synced[k]; sg != nil && azHas(sg.GetAnnotations(), &v2.GrantImmutable{}) {
 						d := &derived{grant: sg, via: "inherited", role: role}
 						chain := ancestors(w, g.Scope())
 						for _, o := range w.ARMAssignments {
@@ -223,14 +223,14 @@ func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *
 						continue
 					}
 					sg := synced[key(rbacEnt(sc, role, state), "user", lower(m.ID))]
-					if sg == nil || !has(sg.GetAnnotations(), &v2.GrantImmutable{}) {
+					if sg == nil || !azHas(sg.GetAnnotations(), &v2.GrantImmutable{}) {
 						continue
 					}
 					d := &derived{grant: sg, via: "group", role: role}
 					chain := append([]string{a.Scope}, ancestors(w, a.Scope)...)
 					for _, o := range w.ARMAssignments {
 						og := w.Group(o.PrincipalID)
-						if lower(o.RoleDefinition) == role && !o.Eligible && og != nil && isMember(w, og, m.ID, map[string]bool{}) &&
+						if lower(o.RoleDefinition) == role && !o.Eligible && og != nil && azIsMember(w, og, m.ID, map[string]bool{}) &&
 							slices.ContainsFunc(chain, func(c string) bool { return world.NormalizeScope(c) == world.NormalizeScope(o.Scope) }) {
 							d.realScope, d.realPrinc = append(d.realScope, lower(o.Scope)), append(d.realPrinc, lower(o.PrincipalID))
 						}
@@ -258,14 +258,14 @@ func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *
 	// As baton's CLI does, pass the grant with its entitlement hydrated from the c1z.
 	hydrated := func(g *v2.Grant) *v2.Grant {
 		h := proto.Clone(g).(*v2.Grant)
-		h.SetEntitlement(fileEntitlement(t, f, g.GetEntitlement().GetId()))
+		h.SetEntitlement(azFileEntitlement(t, f, g.GetEntitlement().GetId()))
 		return h
 	}
-	writes := armWrites(s)
+	writes := azARMWrites(s)
 	for _, d := range []*derived{inherited, viaGroup} {
 		ent, _ := connector.ParseRBACEntitlementID(d.grant.GetEntitlement().GetId())
 		_, err := pv[ent.ResourceType].Revoke(t.Context(), hydrated(d.grant))
-		wantRefusal(t, d.via, err, codes.FailedPrecondition, "Revoke that assignment instead", "role "+d.role,
+		azWantRefusal(t, d.via, err, codes.FailedPrecondition, "Revoke that assignment instead", "role "+d.role,
 			`Azure role "`+roleNames[d.role]+`" (`+d.role+`)`)
 		named := func(list []string) bool {
 			return slices.ContainsFunc(list, func(x string) bool { return strings.Contains(strings.ToLower(status.Convert(err).Message()), x) })
@@ -279,9 +279,9 @@ func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *
 	}
 	ent, _ := connector.ParseRBACEntitlementID(structural.GetEntitlement().GetId())
 	_, err = pv[ent.ResourceType].Revoke(t.Context(), hydrated(structural))
-	wantRefusal(t, "structural", err, codes.FailedPrecondition, "is inherited", "not an assignment", "role "+ent.RoleID,
+	azWantRefusal(t, "structural", err, codes.FailedPrecondition, "is inherited", "not an assignment", "role "+ent.RoleID,
 		`Azure role "`+roleNames[ent.RoleID]+`" (`+ent.RoleID+`)`)
-	if n := armWrites(s) - writes; n != 0 {
+	if n := azARMWrites(s) - writes; n != 0 {
 		t.Errorf("refused revokes sent %d writes, want none", n)
 	}
 
@@ -303,8 +303,8 @@ func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *
 	}
 	g := hydrated(synced[ghostKey])
 	ent, _ = connector.ParseRBACEntitlementID(g.GetEntitlement().GetId())
-	if annos, err := pv[ent.ResourceType].Revoke(t.Context(), g); err != nil || has(annos, &v2.GrantAlreadyRevoked{}) || armWrites(s)-writes != 1 {
-		t.Fatalf("revoke of a deleted principal's assignment: %v %v, %d writes", annos, err, armWrites(s)-writes)
+	if annos, err := pv[ent.ResourceType].Revoke(t.Context(), g); err != nil || azHas(annos, &v2.GrantAlreadyRevoked{}) || azARMWrites(s)-writes != 1 {
+		t.Fatalf("revoke of a deleted principal's assignment: %v %v, %d writes", annos, err, azARMWrites(s)-writes)
 	}
 	s.ReadWorld(func(w *world.World) {
 		for _, a := range w.ARMAssignments {
@@ -347,13 +347,13 @@ func TestProvisionAzureRBAC_ReaderApp_IsPermissionDeniedNamingTheRole(t *testing
 	if err != nil {
 		t.Fatal(err)
 	}
-	pv := provisioners(t, b)["subscription"]
-	_, _, err = pv.Grant(t.Context(), stub("user", user), rbacEntitlement("subscription", sub, world.RoleReader, "active"))
-	wantRefusal(t, "active grant", err, codes.PermissionDenied, "User Access Administrator", "Role Based Access Control Administrator", "roleAssignments/write")
-	_, _, err = pv.Grant(t.Context(), stub("user", user), rbacEntitlement("subscription", sub, world.RoleReader, "eligible"))
-	wantRefusal(t, "eligible grant", err, codes.PermissionDenied, "roleEligibilityScheduleRequests/write", "User Access Administrator")
-	_, err = pv.Revoke(t.Context(), rbacGrant(rbacEntitlement("subscription", sub, lower(existing.RoleDefinition), "active"), "user", lower(existing.PrincipalID)))
-	wantRefusal(t, "revoke", err, codes.PermissionDenied, "User Access Administrator", "roleAssignments/write and /delete")
+	pv := azProvisioners(t, b)["subscription"]
+	_, _, err = pv.Grant(t.Context(), stub("user", user), azRBACEntitlement("subscription", sub, world.RoleReader, "active"))
+	azWantRefusal(t, "active grant", err, codes.PermissionDenied, "User Access Administrator", "Role Based Access Control Administrator", "roleAssignments/write")
+	_, _, err = pv.Grant(t.Context(), stub("user", user), azRBACEntitlement("subscription", sub, world.RoleReader, "eligible"))
+	azWantRefusal(t, "eligible grant", err, codes.PermissionDenied, "roleEligibilityScheduleRequests/write", "User Access Administrator")
+	_, err = pv.Revoke(t.Context(), azRBACGrant(azRBACEntitlement("subscription", sub, lower(existing.RoleDefinition), "active"), "user", lower(existing.PrincipalID)))
+	azWantRefusal(t, "revoke", err, codes.PermissionDenied, "User Access Administrator", "roleAssignments/write and /delete")
 	s.ReadWorld(func(w *world.World) {
 		if len(w.ARMAssignments) != total {
 			t.Errorf("the world has %d assignments, had %d", len(w.ARMAssignments), total)
@@ -365,7 +365,7 @@ func TestProvisionAzureRBAC_ReaderApp_IsPermissionDeniedNamingTheRole(t *testing
 // with Unavailable and a RateLimitDescription, so baton's retryer waits and tries again.
 func TestProvisionAzureRBAC_ThrottledWrite_IsUnavailableWithRetryInfo(t *testing.T) {
 	t.Parallel()
-	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 66}, provisionerApp)
+	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 66}, azProvisionerApp)
 	if err := s.SetFaults("none", azsim.FaultRule{Route: "PUT *", Kind: azsim.FaultThrottle, RetryAfter: 10 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
@@ -375,8 +375,8 @@ func TestProvisionAzureRBAC_ThrottledWrite_IsUnavailableWithRetryInfo(t *testing
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = provisioners(t, b)["subscription"].Grant(t.Context(), stub("user", user),
-		rbacEntitlement("subscription", sub, "f1a07417-d97a-45cb-824c-7a7467783830", "active"))
+	_, _, err = azProvisioners(t, b)["subscription"].Grant(t.Context(), stub("user", user),
+		azRBACEntitlement("subscription", sub, "f1a07417-d97a-45cb-824c-7a7467783830", "active"))
 	if status.Code(err) != codes.Unavailable {
 		t.Fatalf("throttled grant: %v (%v), want Unavailable", status.Code(err), err)
 	}
@@ -396,8 +396,8 @@ func TestProvisionAzureRBAC_ThrottledWrite_IsUnavailableWithRetryInfo(t *testing
 // GrantAlreadyExists without a write, and revoking the synced grant deletes exactly the assignment at "/".
 func TestProvisionAzureRBAC_RootScopeAssignment_IsTheTenantRootGroupsGrant(t *testing.T) {
 	t.Parallel()
-	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 67}, provisionerApp)
-	creds, err := s.App(provisionerApp)
+	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 67}, azProvisionerApp)
+	creds, err := s.App(azProvisionerApp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,18 +421,18 @@ func TestProvisionAzureRBAC_RootScopeAssignment_IsTheTenantRootGroupsGrant(t *te
 		t.Fatal(err)
 	}
 	client := synctest.Serve(t, b)
-	ent := rbacEntitlement("management_group", root, world.RoleManagedIdentityOperator, "active")
-	g := grantsByKey(syncRead(t, client))[key(ent.GetId(), "user", user)]
+	ent := azRBACEntitlement("management_group", root, world.RoleManagedIdentityOperator, "active")
+	g := grantsByKey(azSyncRead(t, client))[key(ent.GetId(), "user", user)]
 	if g == nil || grantMetadata(g)["scope"] != "/" {
 		t.Fatalf("the assignment at / is not synced as the root group's grant: %v", g)
 	}
-	pv := provisioners(t, b)["management_group"]
-	writes := armWrites(s)
+	pv := azProvisioners(t, b)["management_group"]
+	writes := azARMWrites(s)
 	grants, annos, err := pv.Grant(t.Context(), stub("user", user), ent)
-	if err != nil || !has(annos, &v2.GrantAlreadyExists{}) || len(grants) != 1 || grants[0].GetId() != g.GetId() || armWrites(s) != writes {
-		t.Fatalf("grant of the root group's entitlement held at /: %v %v %v, %d writes", grants, annos, err, armWrites(s)-writes)
+	if err != nil || !azHas(annos, &v2.GrantAlreadyExists{}) || len(grants) != 1 || grants[0].GetId() != g.GetId() || azARMWrites(s) != writes {
+		t.Fatalf("grant of the root group's entitlement held at /: %v %v %v, %d writes", grants, annos, err, azARMWrites(s)-writes)
 	}
-	if annos, err := pv.Revoke(t.Context(), g); err != nil || has(annos, &v2.GrantAlreadyRevoked{}) {
+	if annos, err := pv.Revoke(t.Context(), g); err != nil || azHas(annos, &v2.GrantAlreadyRevoked{}) {
 		t.Fatalf("revoke: %v %v", annos, err)
 	}
 	s.ReadWorld(func(w *world.World) {
@@ -442,7 +442,7 @@ func TestProvisionAzureRBAC_RootScopeAssignment_IsTheTenantRootGroupsGrant(t *te
 			}
 		}
 	})
-	if g := grantsByKey(syncRead(t, client))[key(ent.GetId(), "user", user)]; g != nil {
+	if g := grantsByKey(azSyncRead(t, client))[key(ent.GetId(), "user", user)]; g != nil {
 		t.Errorf("the sync after the revoke still has %s", g.GetId())
 	}
 }
@@ -467,13 +467,13 @@ func TestProvisionAzureRBAC_RBACAdministrator_GrantsActiveButNotEligible(t *test
 	if err != nil {
 		t.Fatal(err)
 	}
-	pv := provisioners(t, b)["subscription"]
+	pv := azProvisioners(t, b)["subscription"]
 	role := world.RoleManagedIdentityOperator
-	grants, _, err := pv.Grant(t.Context(), stub("user", user), rbacEntitlement("subscription", sub, role, "active"))
+	grants, _, err := pv.Grant(t.Context(), stub("user", user), azRBACEntitlement("subscription", sub, role, "active"))
 	if err != nil || len(grants) != 1 {
 		t.Fatalf("active grant as RBAC Administrator: %v %v", grants, err)
 	}
-	_, _, err = pv.Grant(t.Context(), stub("user", user), rbacEntitlement("subscription", sub, role, "eligible"))
-	wantRefusal(t, "eligible grant", err, codes.PermissionDenied, "roleEligibilityScheduleRequests/write",
+	_, _, err = pv.Grant(t.Context(), stub("user", user), azRBACEntitlement("subscription", sub, role, "eligible"))
+	azWantRefusal(t, "eligible grant", err, codes.PermissionDenied, "roleEligibilityScheduleRequests/write",
 		"User Access Administrator (Role Based Access Control Administrator does not include PIM requests)")
 }

@@ -19,10 +19,10 @@ import (
 	"github.com/baton-azure/baton-azure/pkg/connector"
 )
 
-const provisionerApp = "baton-azure-provisioner"
+const azProvisionerApp = "baton-azure-provisioner"
 
-// armWrites counts the ARM writes azsim served (PUT and DELETE on any route).
-func armWrites(s *azsim.Server) int64 {
+// azARMWrites counts the ARM writes azsim served (PUT and DELETE on any route).
+func azARMWrites(s *azsim.Server) int64 {
 	var n int64
 	for _, r := range s.Stats().Routes {
 		if r.Method == "PUT" || r.Method == "DELETE" || r.Method == "PATCH" {
@@ -32,8 +32,8 @@ func armWrites(s *azsim.Server) int64 {
 	return n
 }
 
-// rbacCase is one provisioning round trip: a role in a state at a scope, to a principal.
-type rbacCase struct {
+// azRBACCase is one provisioning round trip: a role in a state at a scope, to a principal.
+type azRBACCase struct {
 	name                   string
 	scopeType, scopeID     string // baton resource of the scope
 	scope                  string // ARM scope in the world
@@ -42,14 +42,14 @@ type rbacCase struct {
 	role                   string
 }
 
-func (c rbacCase) entitlementID() string {
+func (c azRBACCase) entitlementID() string {
 	return connector.FormatRBACEntitlementID(connector.RBACEntitlement{ResourceType: c.scopeType, ScopeID: c.scopeID, RoleID: c.role, State: c.state})
 }
 
-func (c rbacCase) grantKey() string { return key(c.entitlementID(), c.principalType, c.princID) }
+func (c azRBACCase) grantKey() string { return key(c.entitlementID(), c.principalType, c.princID) }
 
-// candidateRoles returns the built-in roles assignable everywhere, those nobody holds first.
-func candidateRoles(w *world.World) []string {
+// azCandidateRoles returns the built-in roles assignable everywhere, those nobody holds first.
+func azCandidateRoles(w *world.World) []string {
 	used := map[string]bool{}
 	for _, a := range w.ARMAssignments {
 		used[lower(a.RoleDefinition)] = true
@@ -70,11 +70,11 @@ func candidateRoles(w *world.World) []string {
 	return append(unused, rest...)
 }
 
-// provisioningCases builds one case per scope type and state, spreading the four principal kinds over
+// azProvisioningCases builds one case per scope type and state, spreading the four principal kinds over
 // them (each kind active and eligible at least once). Every case has its own principal and its own role,
 // one the principal does not hold at the scope in any way (directly, inherited or through a group:
 // synced has no such grant), so each grant is the only source of the grant the next sync shows.
-func provisioningCases(t *testing.T, w *world.World, synced map[string]*v2.Grant) []rbacCase {
+func azProvisioningCases(t *testing.T, w *world.World, synced map[string]*v2.Grant) []azRBACCase {
 	t.Helper()
 	var mg *world.ManagementGroup
 	for _, m := range w.ManagementGroups {
@@ -117,16 +117,16 @@ func provisioningCases(t *testing.T, w *world.World, synced map[string]*v2.Grant
 		typ  string
 		pool *[]string
 	}{{"user", &users}, {"group", &groups}, {"enterprise_application", &apps}, {"managed_identity", &mis}}
-	roles := candidateRoles(w)
+	roles := azCandidateRoles(w)
 	taken := map[string]bool{}
-	var out []rbacCase
+	var out []azRBACCase
 	for i, sc := range scopes {
 		for j, state := range []string{"active", "eligible"} {
 			k := kinds[(i+j*2)%len(kinds)] // active: user, group, app, MI, user; eligible: app, MI, user, group, app
 			if len(*k.pool) == 0 {
 				t.Fatalf("the world has no more %s principals", k.typ)
 			}
-			c := rbacCase{name: sc.typ + "/" + state + "/" + k.typ, scopeType: sc.typ, scopeID: sc.id, scope: sc.arm,
+			c := azRBACCase{name: sc.typ + "/" + state + "/" + k.typ, scopeType: sc.typ, scopeID: sc.id, scope: sc.arm,
 				state: state, principalType: k.typ, princID: (*k.pool)[0]}
 			*k.pool = (*k.pool)[1:]
 			for _, r := range roles {
@@ -144,8 +144,8 @@ func provisioningCases(t *testing.T, w *world.World, synced map[string]*v2.Grant
 	return out
 }
 
-// fileEntitlement and fileResource find an entitlement and a resource in a synced c1z.
-func fileEntitlement(t *testing.T, f *synctest.File, id string) *v2.Entitlement {
+// azFileEntitlement and azFileResource find an entitlement and a resource in a synced c1z.
+func azFileEntitlement(t *testing.T, f *synctest.File, id string) *v2.Entitlement {
 	t.Helper()
 	for _, e := range f.Entitlements {
 		if e.GetId() == id {
@@ -156,7 +156,7 @@ func fileEntitlement(t *testing.T, f *synctest.File, id string) *v2.Entitlement 
 	return nil
 }
 
-func fileResource(t *testing.T, f *synctest.File, typ, id string) *v2.Resource {
+func azFileResource(t *testing.T, f *synctest.File, typ, id string) *v2.Resource {
 	t.Helper()
 	for _, r := range f.Resources {
 		if r.GetId().GetResourceType() == typ && r.GetId().GetResource() == id {
@@ -167,17 +167,17 @@ func fileResource(t *testing.T, f *synctest.File, typ, id string) *v2.Resource {
 	return nil
 }
 
-func grantResp(t *testing.T, client types.ConnectorClient, ent *v2.Entitlement, p *v2.Resource) (*v2.GrantManagerServiceGrantResponse, error) {
+func azGrantResp(t *testing.T, client types.ConnectorClient, ent *v2.Entitlement, p *v2.Resource) (*v2.GrantManagerServiceGrantResponse, error) {
 	t.Helper()
 	return client.Grant(context.Background(), v2.GrantManagerServiceGrantRequest_builder{Entitlement: ent, Principal: p}.Build())
 }
 
-func revokeResp(t *testing.T, client types.ConnectorClient, g *v2.Grant) (*v2.GrantManagerServiceRevokeResponse, error) {
+func azRevokeResp(t *testing.T, client types.ConnectorClient, g *v2.Grant) (*v2.GrantManagerServiceRevokeResponse, error) {
 	t.Helper()
 	return client.Revoke(context.Background(), v2.GrantManagerServiceRevokeRequest_builder{Grant: g}.Build())
 }
 
-func syncRead(t *testing.T, client types.ConnectorClient) *synctest.File {
+func azSyncRead(t *testing.T, client types.ConnectorClient) *synctest.File {
 	t.Helper()
 	path, err := synctest.Sync(t, client)
 	if err != nil {
@@ -186,16 +186,16 @@ func syncRead(t *testing.T, client types.ConnectorClient) *synctest.File {
 	return synctest.Read(t, path)
 }
 
-func has(annos []*anypb.Any, m proto.Message) bool {
+func azHas(annos []*anypb.Any, m proto.Message) bool {
 	a := annotations.Annotations(annos)
 	return a.Contains(m)
 }
 
-// armPrincipalType is the principalType ARM must record for a principal resource type.
-var armPrincipalType = map[string]string{"user": "User", "group": "Group", "enterprise_application": "ServicePrincipal", "managed_identity": "ServicePrincipal"}
+// azARMPrincipalType is the principalType ARM must record for a principal resource type.
+var azARMPrincipalType = map[string]string{"user": "User", "group": "Group", "enterprise_application": "ServicePrincipal", "managed_identity": "ServicePrincipal"}
 
-// worldAssignments returns the world's assignments of a case's role to its principal exactly at its scope.
-func worldAssignments(s *azsim.Server, c rbacCase) []world.ARMRoleAssignment {
+// azWorldAssignments returns the world's assignments of a case's role to its principal exactly at its scope.
+func azWorldAssignments(s *azsim.Server, c azRBACCase) []world.ARMRoleAssignment {
 	var out []world.ARMRoleAssignment
 	s.ReadWorld(func(w *world.World) {
 		for _, a := range w.ARMAssignments {
@@ -213,46 +213,46 @@ func worldAssignments(s *azsim.Server, c rbacCase) []world.ARMRoleAssignment {
 // baton's gRPC Grant, grants it again, syncs, revokes the grant as synced, revokes it again and syncs.
 func TestProvisionAzureRBAC_EveryScopeAndState_GrantSyncRevokeRoundTrip(t *testing.T) {
 	t.Parallel()
-	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 61}, provisionerApp)
+	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 61}, azProvisionerApp)
 	b, _, err := connector.New(t.Context(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := synctest.Serve(t, b)
-	before := syncRead(t, client)
+	before := azSyncRead(t, client)
 	synced := grantsByKey(before)
-	var cases []rbacCase
-	s.ReadWorld(func(w *world.World) { cases = provisioningCases(t, w, synced) })
+	var cases []azRBACCase
+	s.ReadWorld(func(w *world.World) { cases = azProvisioningCases(t, w, synced) })
 	for _, c := range cases {
 		t.Logf("case %s: role %s principal %s scope %s", c.name, c.role, c.princID, c.scope)
 	}
 
 	returned := map[string]*v2.Grant{}
 	for _, c := range cases {
-		if synced[c.grantKey()] != nil || len(worldAssignments(s, c)) != 0 {
+		if synced[c.grantKey()] != nil || len(azWorldAssignments(s, c)) != 0 {
 			t.Fatalf("%s: the principal already holds the role", c.name)
 		}
-		ent := fileEntitlement(t, before, c.entitlementID())
-		p := fileResource(t, before, c.principalType, c.princID)
-		w0 := armWrites(s)
+		ent := azFileEntitlement(t, before, c.entitlementID())
+		p := azFileResource(t, before, c.principalType, c.princID)
+		w0 := azARMWrites(s)
 		start := time.Now().UTC().Truncate(time.Second)
-		resp, err := grantResp(t, client, ent, p)
+		resp, err := azGrantResp(t, client, ent, p)
 		if err != nil {
 			t.Fatalf("%s: grant: %v", c.name, err)
 		}
-		if n := armWrites(s) - w0; n != 1 {
+		if n := azARMWrites(s) - w0; n != 1 {
 			t.Errorf("%s: grant sent %d writes, want 1", c.name, n)
 		}
-		if len(resp.GetGrants()) != 1 || has(resp.GetAnnotations(), &v2.GrantAlreadyExists{}) {
+		if len(resp.GetGrants()) != 1 || azHas(resp.GetAnnotations(), &v2.GrantAlreadyExists{}) {
 			t.Fatalf("%s: grant returned %d grants, annotations %v", c.name, len(resp.GetGrants()), resp.GetAnnotations())
 		}
 		g := resp.GetGrants()[0]
 		if want := c.entitlementID() + ":" + c.principalType + ":" + c.princID; g.GetId() != want {
 			t.Errorf("%s: grant id %q, want %q", c.name, g.GetId(), want)
 		}
-		as := worldAssignments(s, c)
-		if len(as) != 1 || as[0].PrincipalType != armPrincipalType[c.principalType] {
-			t.Fatalf("%s: the world holds %+v, want one assignment with principalType %s", c.name, as, armPrincipalType[c.principalType])
+		as := azWorldAssignments(s, c)
+		if len(as) != 1 || as[0].PrincipalType != azARMPrincipalType[c.principalType] {
+			t.Fatalf("%s: the world holds %+v, want one assignment with principalType %s", c.name, as, azARMPrincipalType[c.principalType])
 		}
 		md := grantMetadata(g)
 		if c.state == "eligible" {
@@ -265,17 +265,17 @@ func TestProvisionAzureRBAC_EveryScopeAndState_GrantSyncRevokeRoundTrip(t *testi
 		}
 		returned[c.name] = g
 
-		w1 := armWrites(s)
-		again, err := grantResp(t, client, ent, p)
-		if err != nil || !has(again.GetAnnotations(), &v2.GrantAlreadyExists{}) || armWrites(s) != w1 {
-			t.Fatalf("%s: grant again: %v, annotations %v, %d writes; want GrantAlreadyExists and no write", c.name, err, again.GetAnnotations(), armWrites(s)-w1)
+		w1 := azARMWrites(s)
+		again, err := azGrantResp(t, client, ent, p)
+		if err != nil || !azHas(again.GetAnnotations(), &v2.GrantAlreadyExists{}) || azARMWrites(s) != w1 {
+			t.Fatalf("%s: grant again: %v, annotations %v, %d writes; want GrantAlreadyExists and no write", c.name, err, again.GetAnnotations(), azARMWrites(s)-w1)
 		}
 		if len(again.GetGrants()) != 1 || again.GetGrants()[0].GetId() != g.GetId() {
 			t.Errorf("%s: grant again returned %v", c.name, again.GetGrants())
 		}
 	}
 
-	after := grantsByKey(syncRead(t, client))
+	after := grantsByKey(azSyncRead(t, client))
 	for _, c := range cases {
 		sg := after[c.grantKey()]
 		if sg == nil {
@@ -288,7 +288,7 @@ func TestProvisionAzureRBAC_EveryScopeAndState_GrantSyncRevokeRoundTrip(t *testi
 		if got, want := grantMetadata(sg), grantMetadata(g); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: synced metadata %v, returned %v", c.name, got, want)
 		}
-		if has(sg.GetAnnotations(), &v2.GrantImmutable{}) {
+		if azHas(sg.GetAnnotations(), &v2.GrantImmutable{}) {
 			t.Errorf("%s: the synced grant is derived, not direct", c.name)
 		}
 		if (grantExpandable(sg) != nil) != (c.principalType == "group") || (grantExpandable(g) != nil) != (c.principalType == "group") {
@@ -298,24 +298,24 @@ func TestProvisionAzureRBAC_EveryScopeAndState_GrantSyncRevokeRoundTrip(t *testi
 
 	for _, c := range cases {
 		sg := after[c.grantKey()]
-		w0 := armWrites(s)
-		resp, err := revokeResp(t, client, sg)
-		if err != nil || has(resp.GetAnnotations(), &v2.GrantAlreadyRevoked{}) {
+		w0 := azARMWrites(s)
+		resp, err := azRevokeResp(t, client, sg)
+		if err != nil || azHas(resp.GetAnnotations(), &v2.GrantAlreadyRevoked{}) {
 			t.Fatalf("%s: revoke: %v %v", c.name, err, resp.GetAnnotations())
 		}
-		if n := armWrites(s) - w0; n != 1 {
+		if n := azARMWrites(s) - w0; n != 1 {
 			t.Errorf("%s: revoke sent %d writes, want 1", c.name, n)
 		}
-		if as := worldAssignments(s, c); len(as) != 0 {
+		if as := azWorldAssignments(s, c); len(as) != 0 {
 			t.Errorf("%s: still in the world after revoke: %+v", c.name, as)
 		}
-		w1 := armWrites(s)
-		again, err := revokeResp(t, client, sg)
-		if err != nil || !has(again.GetAnnotations(), &v2.GrantAlreadyRevoked{}) || armWrites(s) != w1 {
-			t.Fatalf("%s: revoke again: %v, annotations %v, %d writes; want GrantAlreadyRevoked and no write", c.name, err, again.GetAnnotations(), armWrites(s)-w1)
+		w1 := azARMWrites(s)
+		again, err := azRevokeResp(t, client, sg)
+		if err != nil || !azHas(again.GetAnnotations(), &v2.GrantAlreadyRevoked{}) || azARMWrites(s) != w1 {
+			t.Fatalf("%s: revoke again: %v, annotations %v, %d writes; want GrantAlreadyRevoked and no write", c.name, err, again.GetAnnotations(), azARMWrites(s)-w1)
 		}
 	}
-	final := grantsByKey(syncRead(t, client))
+	final := grantsByKey(azSyncRead(t, client))
 	for _, c := range cases {
 		if final[c.grantKey()] != nil {
 			t.Errorf("%s: the sync after the revoke still has %s", c.name, c.grantKey())
