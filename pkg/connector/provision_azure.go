@@ -27,7 +27,7 @@ import (
 //     justification, starting now and ending after pim-default-duration.
 //   - Revoke: DELETE of exactly the assignment at that scope, or an AdminRemove of exactly that
 //     eligibility. Access inherited from a scope above or held through a group is not revoked: the error
-//     names the real assignment (role, principal, scope) to revoke instead.
+//     names the src assignment (role, principal, scope) to revoke instead.
 //
 // Every input is validated before any request; the assignments are read before any write, so granting
 // what exists is GrantAlreadyExists and revoking what does not is GrantAlreadyRevoked, both without a
@@ -115,7 +115,7 @@ func (c *Connector) grantAzureRole(ctx context.Context, principal *v2.Resource, 
 			RoleDefinitionID: req.roleDefinitionID(), PrincipalID: req.principalID, PrincipalType: armType,
 		})
 		if arm.HasCode(err, arm.CodeRoleAssignmentExists) {
-			return c.grantRaced(ctx, req)
+			return c.rbacGrantRaced(ctx, req)
 		}
 		if err != nil {
 			return nil, nil, armAccessErr(err, "assign Azure role "+req.role()+" to "+req.principalID+" "+where, rbacWriteRoles+" "+where)
@@ -134,7 +134,7 @@ func (c *Connector) grantAzureRole(ctx context.Context, principal *v2.Resource, 
 	})
 	switch {
 	case arm.HasCode(err, arm.CodeRoleAssignmentExists):
-		return c.grantRaced(ctx, req)
+		return c.rbacGrantRaced(ctx, req)
 	case isPremiumError(err):
 		return nil, nil, premiumError("eligible (PIM) Azure role assignments", err)
 	case err != nil:
@@ -149,8 +149,8 @@ func (c *Connector) grantAzureRole(ctx context.Context, principal *v2.Resource, 
 	return []*v2.Grant{c.provisionedRBACGrant(req, a)}, nil, nil
 }
 
-// grantRaced answers a write that ARM refused because the assignment exists (created since the read).
-func (c *Connector) grantRaced(ctx context.Context, req *rbacRequest) ([]*v2.Grant, annotations.Annotations, error) {
+// rbacGrantRaced answers a write that ARM refused because the assignment exists (created since the read).
+func (c *Connector) rbacGrantRaced(ctx context.Context, req *rbacRequest) ([]*v2.Grant, annotations.Annotations, error) {
 	found, err := c.findRBACAssignments(ctx, req)
 	if err != nil {
 		return nil, nil, err
@@ -174,8 +174,8 @@ func (c *Connector) revokeAzureRole(ctx context.Context, g *v2.Grant) (annotatio
 	}
 	a := found.exact
 	if a == nil {
-		if real := found.source(); real != nil {
-			return nil, c.derivedGrantError(req, real)
+		if src := found.source(); src != nil {
+			return nil, c.rbacDerivedGrantError(req, src)
 		}
 		return annotations.New(&v2.GrantAlreadyRevoked{}), nil
 	}
@@ -205,32 +205,32 @@ func (c *Connector) revokeAzureRole(ctx context.Context, g *v2.Grant) (annotatio
 	return nil, nil
 }
 
-// derivedGrantError refuses to revoke access that comes from another assignment, naming it.
-func (c *Connector) derivedGrantError(req *rbacRequest, real *rbacAssignment) error {
-	how := "it is inherited from the assignment at " + real.rawScope
-	if real.principal != req.principalID {
-		how = fmt.Sprintf("it comes through membership of group %s, which holds the role", real.principal)
-		if real.scope.key != req.target.key {
-			how += " at " + real.rawScope
+// rbacDerivedGrantError refuses to revoke access that comes from another assignment, naming it.
+func (c *Connector) rbacDerivedGrantError(req *rbacRequest, src *rbacAssignment) error {
+	how := "it is inherited from the assignment at " + src.rawScope
+	if src.principal != req.principalID {
+		how = fmt.Sprintf("it comes through membership of group %s, which holds the role", src.principal)
+		if src.scope.key != req.target.key {
+			how += " at " + src.rawScope
 		} else {
 			how += " at this scope"
 		}
 	}
 	msg := fmt.Sprintf("%s: the %s grant of Azure role %s to %s %s at %s is not an assignment of its own: %s. Revoke that assignment instead: "+
 		"role %s, principal %s (%s), scope %s (assignment %s)", errPrefix, req.ent.State, req.role(), req.principalType, req.principalID,
-		req.target.key, how, real.role, real.principal, real.principalType, real.rawScope, real.id)
-	if ent := entitlementOfAssignment(real); ent != "" {
+		req.target.key, how, src.role, src.principal, src.principalType, src.rawScope, src.id)
+	if ent := rbacEntitlementOfAssignment(src); ent != "" {
 		msg += ", entitlement " + ent
 	}
-	if real.principal != req.principalID {
-		msg += fmt.Sprintf(" — or remove %s from group %s", req.principalID, real.principal)
+	if src.principal != req.principalID {
+		msg += fmt.Sprintf(" — or remove %s from group %s", req.principalID, src.principal)
 	}
 	return status.Error(codes.FailedPrecondition, msg)
 }
 
-// entitlementOfAssignment is the entitlement id whose grant an assignment is, "" when its scope is not
+// rbacEntitlementOfAssignment is the entitlement id whose grant an assignment is, "" when its scope is not
 // modelled (e.g. "/").
-func entitlementOfAssignment(a *rbacAssignment) string {
+func rbacEntitlementOfAssignment(a *rbacAssignment) string {
 	if a.scope.resourceType() == "" {
 		return ""
 	}

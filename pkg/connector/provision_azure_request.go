@@ -32,8 +32,8 @@ func (r *rbacRequest) role() string {
 	return fmt.Sprintf("%q (%s)", r.roleName, r.ent.RoleID)
 }
 
-// roleNameOf reads the role's name from an RBAC entitlement's display name ("<role> active").
-func roleNameOf(e *v2.Entitlement, state string) string {
+// rbacRoleNameOf reads the role's name from an RBAC entitlement's display name ("<role> active").
+func rbacRoleNameOf(e *v2.Entitlement, state string) string {
 	n, ok := strings.CutSuffix(e.GetDisplayName(), " "+state)
 	if !ok {
 		return ""
@@ -72,9 +72,9 @@ func (c *Connector) parseRBACTarget(entID string, res *v2.ResourceId) (RBACEntit
 	return e, target, nil
 }
 
-// checkPrincipalID checks the principal of a grant or revoke is a type that holds Azure roles and an
+// checkRBACPrincipalID checks the principal of a grant or revoke is a type that holds Azure roles and an
 // object id; deletedOK admits deleted principals (whose assignments can be revoked, not granted).
-func checkPrincipalID(p *v2.ResourceId, deletedOK bool) (string, string, error) {
+func checkRBACPrincipalID(p *v2.ResourceId, deletedOK bool) (string, string, error) {
 	typ, id := p.GetResourceType(), p.GetResource()
 	if _, ok := rbacPrincipalArmTypes[typ]; !ok {
 		switch {
@@ -102,12 +102,12 @@ func (c *Connector) rbacGrantRequest(ent *v2.Entitlement, principal *v2.Resource
 	if err != nil {
 		return nil, err
 	}
-	typ, id, err := checkPrincipalID(principal, false)
+	typ, id, err := checkRBACPrincipalID(principal, false)
 	if err != nil {
 		return nil, err
 	}
 	return &rbacRequest{ent: e, target: target, armScope: canonicalScope(target), principalType: typ, principalID: id,
-		roleName: roleNameOf(ent, e.State)}, nil
+		roleName: rbacRoleNameOf(ent, e.State)}, nil
 }
 
 // rbacRevokeRequest validates a Revoke: the grant id must be the one baton builds for the entitlement and
@@ -124,12 +124,12 @@ func (c *Connector) rbacRevokeRequest(g *v2.Grant) (*rbacRequest, error) {
 			errPrefix, truncateID(g.GetId()), truncateID(want), rbacGrantIDForm)
 	}
 	if isScopeType(p.GetResourceType()) {
-		from := parseScope(inheritedFrom(g))
+		from := parseScope(rbacInheritedFrom(g))
 		if from.kind == scopeUnknown || from.kind == scopeRoot {
 			from = scopeOfResource(p)
 		}
 		role := e.RoleID
-		if n := roleNameOf(g.GetEntitlement(), e.State); n != "" {
+		if n := rbacRoleNameOf(g.GetEntitlement(), e.State); n != "" {
 			role = fmt.Sprintf("%q (%s)", n, e.RoleID)
 		}
 		return nil, status.Errorf(codes.FailedPrecondition, "%s: grant %q only records that Azure role %s (%s) is inherited at %s from %s above it; "+
@@ -137,16 +137,16 @@ func (c *Connector) rbacRevokeRequest(g *v2.Grant) (*rbacRequest, error) {
 			errPrefix, truncateID(g.GetId()), role, e.State, target.key, from.key, e.RoleID, from.key,
 			FormatRBACEntitlementID(RBACEntitlement{ResourceType: from.resourceType(), ScopeID: from.resourceID(), RoleID: e.RoleID, State: e.State}))
 	}
-	typ, id, err := checkPrincipalID(p, true)
+	typ, id, err := checkRBACPrincipalID(p, true)
 	if err != nil {
 		return nil, err
 	}
 	return &rbacRequest{ent: e, target: target, armScope: canonicalScope(target), principalType: typ, principalID: id,
-		roleName: roleNameOf(g.GetEntitlement(), e.State)}, nil
+		roleName: rbacRoleNameOf(g.GetEntitlement(), e.State)}, nil
 }
 
-// inheritedFrom reads the inherited_from metadata of a structural grant ("" without).
-func inheritedFrom(g *v2.Grant) string {
+// rbacInheritedFrom reads the inherited_from metadata of a structural grant ("" without).
+func rbacInheritedFrom(g *v2.Grant) string {
 	md := &v2.GrantMetadata{}
 	annos := annotations.Annotations(g.GetAnnotations())
 	if ok, err := annos.Pick(md); err != nil || !ok {
