@@ -9,6 +9,7 @@ import (
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
+	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
 	"github.com/conductorone/baton-sdk/pkg/types"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -32,6 +33,14 @@ type entraFixture struct {
 
 func newEntraFixture(t *testing.T, seed uint64, app string, prepare func(w *world.World), tweak func(cfg *config.Azure)) *entraFixture {
 	t.Helper()
+	fx, _ := serveEntra(t, seed, app, prepare, tweak)
+	fx.first = fx.sync(t)
+	return fx
+}
+
+// serveEntra is newEntraFixture without the first sync; it also returns the connector builder.
+func serveEntra(t *testing.T, seed uint64, app string, prepare func(w *world.World), tweak func(cfg *config.Azure)) (*entraFixture, connectorbuilder.ConnectorBuilderV2) {
+	t.Helper()
 	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: seed}, app)
 	if tweak != nil {
 		tweak(cfg)
@@ -43,9 +52,7 @@ func newEntraFixture(t *testing.T, seed uint64, app string, prepare func(w *worl
 	if err != nil {
 		t.Fatal(err)
 	}
-	fx := &entraFixture{s: s, cl: synctest.Serve(t, b)}
-	fx.first = fx.sync(t)
-	return fx
+	return &entraFixture{s: s, cl: synctest.Serve(t, b)}, b
 }
 
 func (fx *entraFixture) sync(t *testing.T) *synctest.File {
@@ -539,4 +546,52 @@ func TestProvision_ReaderApp_PermissionDeniedNamesTheMissingPermission(t *testin
 	if len(after.Grants) != len(fx.first.Grants) {
 		t.Fatalf("grants changed from %d to %d although every write was refused", len(fx.first.Grants), len(after.Grants))
 	}
+}
+
+// Throttling of a write is codes.Unavailable with a RateLimitDescription reset at Retry-After, so baton
+// retries it; through baton's builder the grant then succeeds.
+func TestProvision_ThrottledWrite_IsUnavailableWithRetryInfoAndBatonRetries(t *testing.T) {
+	t.Parallel()
+	fx, b := serveEntra(t, 65, entraProvisionerApp, nil, nil)
+	pw := pickEntraWorld(t, fx.s)
+	const route = "POST /v1.0/groups/{id}/members/$ref"
+	throttleOnce := func() {
+		if err := fx.s.SetFaults("none", azsim.FaultRule{Route: route, Kind: azsim.FaultThrottle, Count: 1, RetryAfter: 300 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ent := entStub("group:" + pw.group + ":member")
+	prov, ok := syncers(t, b)["group"].(connectorbuilder.ResourceProvisionerV2Limited)
+	if !ok {
+		t.Fatal("the group syncer is not a ResourceProvisionerV2")
+	}
+	throttleOnce()
+	_, _, err := prov.Grant(t.Context(), stub("user", pw.users[0]), ent)
+	st, _ := status.FromError(err)
+	if st.Code() != codes.Unavailable {
+		t.Fatalf("throttled grant: %v, want Unavailable", err)
+	}
+	var reset time.Time
+	for _, d := range st.Details() {
+		if rl, ok := d.(*v2.RateLimitDescription); ok {
+			reset = rl.GetResetAt().AsTime()
+		}
+	}
+	if reset.IsZero() || time.Until(reset) > 2*time.Second {
+		t.Fatalf("throttled grant: rate limit reset %v, want about Retry-After (300ms) from now", reset)
+	}
+
+	throttleOnce()
+	resp, err := fx.grant(t.Context(), ent, stub("user", pw.users[1]))
+	if err != nil || len(resp.GetGrants()) != 1 {
+		t.Fatalf("grant through baton's builder after one throttled write: %v %v; want the retried grant", resp, err)
+	}
+	if got := fx.s.Stats().Route("POST", "/v1.0/groups/{id}/members/$ref").Status["429"]; got != 2 {
+		t.Fatalf("%d throttled member writes, want 2 (one per grant)", got)
+	}
+	fx.s.ReadWorld(func(w *world.World) {
+		if !w.Group(pw.group).HasMember(pw.users[1]) {
+			t.Fatalf("the retried grant did not add the member")
+		}
+	})
 }
