@@ -527,7 +527,7 @@ func TestProvision_RefusalsAndMalformedIDs_FailBeforeAnyWrite(t *testing.T) {
 // write needs, and azsim's ground truth is unchanged.
 func TestProvision_ReaderApp_PermissionDeniedNamesTheMissingPermission(t *testing.T) {
 	t.Parallel()
-	fx := newEntraFixture(t, 64, azsim.ReaderAppName, nil, nil)
+	fx, _ := serveEntra(t, 64, azsim.ReaderAppName, nil, nil)
 	pw := pickEntraWorld(t, fx.s)
 	cases := []struct{ ent, principal, want string }{
 		{"group:" + pw.group + ":member", pw.users[0], "GroupMember.ReadWrite.All"},
@@ -549,7 +549,7 @@ func TestProvision_ReaderApp_PermissionDeniedNamesTheMissingPermission(t *testin
 	}
 	before := truth()
 	for _, c := range cases {
-		_, err := fx.grant(t.Context(), entraEntitlement(t, fx.first, c.ent), entraResource(t, fx.first, "user", c.principal))
+		_, err := fx.grant(t.Context(), entStub(c.ent), stub("user", c.principal))
 		if status.Code(err) != codes.PermissionDenied || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("grant %s by the reader app: %v; want PermissionDenied naming %s", c.ent, err, c.want)
 		}
