@@ -459,6 +459,7 @@ func TestProvision_RefusalsAndMalformedIDs_FailBeforeAnyWrite(t *testing.T) {
 		{"member of a mail-enabled security group", "group:" + mailSec + ":member", user, codes.FailedPrecondition, "mail-enabled security group, which Exchange Online masters"},
 		{"owner of a distribution group", "group:" + distribution + ":owner", user, codes.FailedPrecondition, "distribution group, which Exchange Online masters"},
 		{"group nested into a role-assignable group", "group:" + pw.roleGroup + ":member", stub("group", pw.group), codes.FailedPrecondition, "nested into a role-assignable group"},
+		{"group made eligible member of a role-assignable group", "group:" + pw.roleGroup + ":eligible-member", stub("group", pw.group), codes.FailedPrecondition, "nested into a role-assignable group"},
 		{"group nested into a Microsoft 365 group", "group:" + m365 + ":member", stub("group", pw.group), codes.FailedPrecondition, "cannot have groups as members"},
 		{"group as a group owner", "group:" + pw.group + ":owner", stub("group", pw.roleGroup), codes.FailedPrecondition, "cannot be granted to a group principal"},
 		{"enterprise application as PIM for Groups eligible", "group:" + pw.group + ":eligible-member", stub("enterprise_application", pw.enterprise), codes.FailedPrecondition, "cannot be granted to a enterprise application"},

@@ -226,7 +226,7 @@ func refuseGroupWrite(g graph.Group, slug string, principal *v2.ResourceId) erro
 			"(nor made eligible with PIM for Groups); change the rule in the Microsoft Entra admin center (Groups → %s → "+
 			"Dynamic membership rules), or use an assigned-membership group", name, g.MembershipRule, g.DisplayName)
 	}
-	if principal == nil || principal.GetResourceType() != typeGroup || slug != entMember {
+	if principal == nil || principal.GetResourceType() != typeGroup || (slug != entMember && slug != entEligibleMember) {
 		return nil
 	}
 	switch {
