@@ -607,3 +607,25 @@ func TestProvision_ThrottledWrite_IsUnavailableWithRetryInfoAndBatonRetries(t *t
 		}
 	})
 }
+
+// A license for a user without a usage location: Graph refuses it, and the grant explains what to set.
+func TestProvision_LicenseWithoutUsageLocation_SaysToSetIt(t *testing.T) {
+	t.Parallel()
+	fx, _ := serveEntra(t, 66, entraProvisionerApp, nil, nil)
+	pw := pickEntraWorld(t, fx.s)
+	u := pw.licenseUsers[0]
+	fx.s.UpdateWorld(func(w *world.World) {
+		if _, err := w.UpdateUser(u, func(x *world.User) { x.UsageLocation = "" }); err != nil {
+			t.Fatal(err)
+		}
+	})
+	_, err := fx.grant(t.Context(), entStub("license:"+pw.sku+":assigned"), stub("user", u))
+	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "set the user's usageLocation") {
+		t.Fatalf("license for a user without usage location: %v", err)
+	}
+	fx.s.ReadWorld(func(w *world.World) {
+		if slices.Contains(w.User(u).Licenses, pw.sku) {
+			t.Fatal("the license was assigned")
+		}
+	})
+}
