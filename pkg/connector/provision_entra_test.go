@@ -255,6 +255,7 @@ type entraWorld struct {
 	au, auRole   string // an administrative unit and the role the tests seeded at its scope
 	sku          string
 	enterprise   string // an enterprise application used as a principal
+	identity     string // a managed identity used as a principal
 	users        []string
 	licenseUsers []string // users with a usage location and no license of sku at all
 }
@@ -306,6 +307,9 @@ func pickEntraWorld(t *testing.T, s *azsim.Server) entraWorld {
 			}
 		}
 		for _, sp := range w.ServicePrincipals {
+			if sp.ServicePrincipalType == "ManagedIdentity" && pw.identity == "" {
+				pw.identity = sp.ID
+			}
 			if sp.ServicePrincipalType != "Application" {
 				continue
 			}
@@ -340,7 +344,7 @@ func pickEntraWorld(t *testing.T, s *azsim.Server) entraWorld {
 			}
 		}
 	})
-	if pw.group == "" || pw.roleGroup == "" || pw.spApp == "" || pw.role == "" || pw.enterprise == "" ||
+	if pw.group == "" || pw.roleGroup == "" || pw.spApp == "" || pw.role == "" || pw.enterprise == "" || pw.identity == "" ||
 		len(pw.users) < 10 || len(pw.licenseUsers) == 0 {
 		t.Fatalf("the tiny world lacks what the provisioning tests need: %+v", pw)
 	}
@@ -373,6 +377,7 @@ func TestProvision_EveryEntraEntitlementKind_GrantRevokeRoundTrip(t *testing.T) 
 		{name: "group member (user)", ent: "group:" + pw.group + ":member"},
 		{name: "group member (enterprise application)", ent: "group:" + pw.group + ":member", typ: "enterprise_application", principal: pw.enterprise},
 		{name: "group owner", ent: "group:" + pw.group + ":owner"},
+		{name: "group owner (managed identity)", ent: "group:" + pw.group + ":owner", typ: "managed_identity", principal: pw.identity},
 		{name: "PIM for Groups eligible member", ent: "group:" + pw.group + ":eligible-member", jit: true, endSynced: true},
 		{name: "PIM for Groups eligible owner", ent: "group:" + pw.group + ":eligible-owner", jit: true, endSynced: true},
 		{name: "directory role active (PIM, time-bound)", ent: "directory_role:" + pw.role + ":assigned", jit: true, endSynced: true},
