@@ -187,10 +187,11 @@ const (
 )
 
 // AppRoleAssignmentsHeld lists the app role assignments a principal (users, groups or servicePrincipals)
-// holds on one resource service principal.
+// holds on one resource service principal. Filtering on resourceId is an advanced query (ConsistencyLevel
+// eventual and $count=true).
 func (c *Client) AppRoleAssignmentsHeld(ctx context.Context, collection, principalID, resourceID string) ([]AppRoleAssignment, error) {
-	return all[AppRoleAssignment](ctx, c, "/"+collection+"/"+seg(principalID)+"/appRoleAssignments?"+
-		q("$filter", "resourceId eq "+resourceID, "$select", "id,appRoleId,principalId,principalType,resourceId"))
+	return allOf[AppRoleAssignment](ctx, c, "/"+collection+"/"+seg(principalID)+"/appRoleAssignments?"+
+		q("$filter", "resourceId eq "+resourceID, "$select", "id,appRoleId,principalId,principalType,resourceId", "$count", "true"), true)
 }
 
 // AssignAppRole grants an app role (or default access, the all-zero id) on a resource service principal.
@@ -228,9 +229,14 @@ func (c *Client) AssignLicense(ctx context.Context, userID string, add, remove [
 
 // all reads every page of a small collection.
 func all[T any](ctx context.Context, c *Client, target string) ([]T, error) {
+	return allOf[T](ctx, c, target, false)
+}
+
+// allOf reads every page, as an advanced query when eventual.
+func allOf[T any](ctx context.Context, c *Client, target string, eventual bool) ([]T, error) {
 	var out []T
 	for next := target; next != ""; {
-		p, err := list[T](ctx, c, next, false)
+		p, err := list[T](ctx, c, next, eventual)
 		if err != nil {
 			return nil, err
 		}
