@@ -148,6 +148,20 @@ func (s *Server) registerGraphReads(reg func(pattern string, perms []string, h g
 	})
 	reg("GET /{ver}/servicePrincipals/{id}/appRoleAssignedTo", permsApps(), func(c *gctx) reply { return c.appRoleAssignments(true) })
 	reg("GET /{ver}/servicePrincipals/{id}/appRoleAssignments", permsApps(), func(c *gctx) reply { return c.appRoleAssignments(false) })
+	reg("GET /{ver}/users/{id}/appRoleAssignments", permsUsers(), func(c *gctx) reply {
+		u := c.w.User(c.r.PathValue("id"))
+		if u == nil {
+			return notFound(c.r.PathValue("id"))
+		}
+		return c.heldAppRoleAssignments(u.ID, "users('"+u.ID+"')/appRoleAssignments")
+	})
+	reg("GET /{ver}/groups/{id}/appRoleAssignments", permsGroups(), func(c *gctx) reply {
+		g := c.w.Group(c.r.PathValue("id"))
+		if g == nil {
+			return notFound(c.r.PathValue("id"))
+		}
+		return c.heldAppRoleAssignments(g.ID, "groups('"+g.ID+"')/appRoleAssignments")
+	})
 	reg("GET /{ver}/servicePrincipals/{id}/owners", permsApps(), func(c *gctx) reply {
 		sp := servicePrincipalByKey(c.w, c.r.PathValue("id"))
 		if sp == nil {
@@ -448,6 +462,18 @@ func servicePrincipalByKey(w *world.World, key string) *world.ServicePrincipal {
 		return w.ServicePrincipalByAppID(appID)
 	}
 	return w.ServicePrincipal(key)
+}
+
+// heldAppRoleAssignments lists the app role assignments a user or group holds (GET /users/{id}/appRoleAssignments,
+// /groups/{id}/appRoleAssignments; $filter=resourceId eq {guid} narrows them to one resource).
+func (c *gctx) heldAppRoleAssignments(principalID, context string) reply {
+	var as []*world.AppRoleAssignment
+	for _, a := range c.w.AppRoleAssignments {
+		if a.Principal.ID == principalID {
+			as = append(as, a)
+		}
+	}
+	return c.list(c.s.gs.appRoleAssignment, len(as), func(i int) any { return as[i] }, listOpts{context: context})
 }
 
 // appRoleAssignments lists the assignments granted on (assignedTo) or held by a service principal.
