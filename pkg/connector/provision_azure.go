@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
@@ -126,8 +125,7 @@ func (c *Connector) grantAzureRole(ctx context.Context, principal *v2.Resource, 
 		}
 		return []*v2.Grant{c.provisionedRBACGrant(req, a)}, nil, nil
 	}
-	start := time.Now().UTC().Truncate(time.Second)
-	end := start.Add(c.s.pimDuration)
+	start, end := c.jitWindow(c.now())
 	_, err = c.arm.RequestRoleEligibility(ctx, req.armScope, uuid.NewString(), arm.ScheduleRequest{
 		RoleDefinitionID: req.roleDefinitionID(), PrincipalID: req.principalID, RequestType: arm.RequestAdminAssign,
 		Justification: c.s.pimJustification, Start: &start, End: &end,
