@@ -51,8 +51,12 @@ func auScope(id string) string { return "/administrativeUnits/" + id }
 func (s *administrativeUnitSyncer) scopedAssignments(ctx context.Context, auID string, eligible bool) ([]graph.RoleAssignment, error) {
 	f := graph.RoleAssignmentFilter{DirectoryScopeID: auScope(auID)}
 	list := s.c.graph.ListRoleAssignments
-	if eligible {
+	switch {
+	case eligible:
 		list = s.c.graph.ListRoleEligibilities
+	case !s.c.s.skipP2:
+		// Assignment schedule instances carry the end of time-bound (PIM) active assignments.
+		list = s.c.graph.ListRoleAssignmentSchedules
 	}
 	var out []graph.RoleAssignment
 	for next := ""; ; {
@@ -147,7 +151,7 @@ func (s *administrativeUnitSyncer) Grants(ctx context.Context, res *v2.Resource,
 					continue
 				}
 				md := map[string]any{"directory_scope_id": a.DirectoryScopeID, "role_definition_id": a.RoleDefinitionID}
-				if state == entEligible {
+				if state == entEligible || a.StartDateTime != nil || a.EndDateTime != nil {
 					for k, v := range scheduleMetadata(a.StartDateTime, a.EndDateTime) {
 						md[k] = v
 					}

@@ -130,11 +130,10 @@ func entraAnnotated(annos annotations.Annotations, kind string) bool {
 }
 
 // roundTrip is one entitlement and principal to provision. jit: the grant is time-bound and carries its
-// end; endSynced: the sync reports that end too (the administrative unit's active scoped roles are read
-// from roleAssignments, which has no end).
+// end, which the next sync reports too.
 type roundTrip struct {
 	name, ent, typ, principal string
-	jit, endSynced            bool
+	jit                       bool
 }
 
 func (rt roundTrip) grantID() string { return rt.ent + ":" + rt.typ + ":" + rt.principal }
@@ -199,7 +198,7 @@ func (fx *entraFixture) roundTrips(t *testing.T, cases []roundTrip) {
 			if p := g.GetPrincipal().GetId(); p.GetResourceType() != c.typ || p.GetResource() != c.principal {
 				t.Errorf("%s: synced grant principal %v, want %s:%s", c.name, p, c.typ, c.principal)
 			}
-			if r := returned[c.name]; c.endSynced && r != nil && grantMetadata(g)["end"] != grantMetadata(r)["end"] {
+			if r := returned[c.name]; c.jit && r != nil && grantMetadata(g)["end"] != grantMetadata(r)["end"] {
 				t.Errorf("%s: synced grant ends %v, returned grant ends %v", c.name, grantMetadata(g)["end"], grantMetadata(r)["end"])
 			}
 		}
@@ -378,13 +377,13 @@ func TestProvision_EveryEntraEntitlementKind_GrantRevokeRoundTrip(t *testing.T) 
 		{name: "group member (enterprise application)", ent: "group:" + pw.group + ":member", typ: "enterprise_application", principal: pw.enterprise},
 		{name: "group owner", ent: "group:" + pw.group + ":owner"},
 		{name: "group owner (managed identity)", ent: "group:" + pw.group + ":owner", typ: "managed_identity", principal: pw.identity},
-		{name: "PIM for Groups eligible member", ent: "group:" + pw.group + ":eligible-member", jit: true, endSynced: true},
-		{name: "PIM for Groups eligible owner", ent: "group:" + pw.group + ":eligible-owner", jit: true, endSynced: true},
-		{name: "directory role active (PIM, time-bound)", ent: "directory_role:" + pw.role + ":assigned", jit: true, endSynced: true},
-		{name: "directory role eligible", ent: "directory_role:" + pw.role + ":eligible", jit: true, endSynced: true},
-		{name: "directory role eligible (role-assignable group)", ent: "directory_role:" + pw.role + ":eligible", typ: "group", principal: pw.roleGroup, jit: true, endSynced: true},
+		{name: "PIM for Groups eligible member", ent: "group:" + pw.group + ":eligible-member", jit: true},
+		{name: "PIM for Groups eligible owner", ent: "group:" + pw.group + ":eligible-owner", jit: true},
+		{name: "directory role active (PIM, time-bound)", ent: "directory_role:" + pw.role + ":assigned", jit: true},
+		{name: "directory role eligible", ent: "directory_role:" + pw.role + ":eligible", jit: true},
+		{name: "directory role eligible (role-assignable group)", ent: "directory_role:" + pw.role + ":eligible", typ: "group", principal: pw.roleGroup, jit: true},
 		{name: "directory role active at an administrative unit", ent: "administrative_unit:" + pw.au + ":assigned-role-" + pw.auRole, jit: true},
-		{name: "directory role eligible at an administrative unit", ent: "administrative_unit:" + pw.au + ":eligible-role-" + pw.auRole, jit: true, endSynced: true},
+		{name: "directory role eligible at an administrative unit", ent: "administrative_unit:" + pw.au + ":eligible-role-" + pw.auRole, jit: true},
 		{name: "app role", ent: "enterprise_application:" + pw.spApp + ":app-role-" + pw.appRole},
 		{name: "app default access", ent: "enterprise_application:" + pw.spApp + ":default-access"},
 		{name: "direct license", ent: "license:" + pw.sku + ":assigned", principal: entraUngranted(t, fx, used, "license:"+pw.sku+":assigned", "user", pw.licenseUsers)},
