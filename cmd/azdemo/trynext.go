@@ -6,7 +6,6 @@ import (
 	"sort"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
-	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 
 	"github.com/baton-azure/baton-azure/internal/c1zread"
 )
@@ -29,7 +28,7 @@ func pickExample(f *c1zread.File) (example, bool) {
 				groups = append(groups, r)
 			}
 		case "user":
-			if ut, err := rs.GetUserTrait(r); err == nil && ut.GetStatus().GetStatus() == v2.UserTrait_Status_STATUS_ENABLED {
+			if r.GetStatus().GetStatus() == v2.Status_RESOURCE_STATUS_ENABLED {
 				users = append(users, r)
 			}
 		}
@@ -62,11 +61,7 @@ func pickExample(f *c1zread.File) (example, bool) {
 
 // plainSecurityGroup: a security group whose members can be added through Graph by the provisioner app.
 func plainSecurityGroup(r *v2.Resource) bool {
-	gt, err := rs.GetGroupTrait(r)
-	if err != nil {
-		return false
-	}
-	p := gt.GetProfile().GetFields()
+	p := r.GetProfile().GetFields()
 	return p["kind"].GetStringValue() == "security" && !p["dynamic"].GetBoolValue() &&
 		!p["role_assignable"].GetBoolValue() && !p["on_premises_synced"].GetBoolValue()
 }
