@@ -452,7 +452,7 @@ func TestGraphWrite_Users_CreatePatchDisableDelete(t *testing.T) {
 		}
 	})
 	newUser := map[string]any{"accountEnabled": true, "displayName": "Ada Lovelace", "mailNickname": "ada",
-		"userPrincipalName": "ada@" + domain, "passwordProfile": map[string]any{"password": "x!Y2z", "forceChangePasswordNextSignIn": true}}
+		"userPrincipalName": "ada@" + domain, "passwordProfile": map[string]any{"password": "x!Y2z-Lovelace", "forceChangePasswordNextSignIn": true}}
 	status, m, _ := f.do(t, http.MethodPost, "/users", f.prov, newUser, nil)
 	if status != 201 || m["userPrincipalName"] != "ada@"+domain || m["id"] == nil {
 		t.Fatalf("create user: %d %v", status, m)
@@ -471,6 +471,14 @@ func TestGraphWrite_Users_CreatePatchDisableDelete(t *testing.T) {
 		"no password": func(b map[string]any) (string, string) {
 			delete(b, "passwordProfile")
 			return "Request_BadRequest", "A password must be specified to create a new user."
+		},
+		"password too simple": func(b map[string]any) (string, string) {
+			b["passwordProfile"] = map[string]any{"password": "lovelace1"} // two character classes
+			return "Request_BadRequest", "The specified password does not comply with password complexity requirements. Please provide a different password."
+		},
+		"password too short": func(b map[string]any) (string, string) {
+			b["passwordProfile"] = map[string]any{"password": "x!Y2z"}
+			return "Request_BadRequest", "The specified password does not comply with password complexity requirements. Please provide a different password."
 		},
 		"no displayName": func(b map[string]any) (string, string) {
 			delete(b, "displayName")
@@ -497,6 +505,9 @@ func TestGraphWrite_Users_CreatePatchDisableDelete(t *testing.T) {
 		t.Fatal("truth lacks the new user")
 	}
 	f.s.ReadWorld(func(w *world.World) {
+		if u := w.User(id); !u.ForceChangePasswordNextSignIn {
+			t.Error("the user's passwordProfile.forceChangePasswordNextSignIn was not kept")
+		}
 		if u := w.User(id); u.AccountEnabled || u.JobTitle != "Analyst" {
 			t.Fatalf("patch not applied: %+v", u)
 		}
