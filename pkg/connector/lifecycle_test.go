@@ -131,7 +131,8 @@ func TestCreateAccount_CreatesTheUserAndReturnsTheGeneratedPasswordOnce(t *testi
 	t.Parallel()
 	f := newLifecycleFixture(t, provisionerApp)
 	upn := "new.hire@" + f.domain
-	info := v2.AccountInfo_builder{Login: upn, Profile: profile(t, map[string]any{
+	// The profile as baton's CLI builds it: the login repeated under "login".
+	info := v2.AccountInfo_builder{Login: upn, Profile: profile(t, map[string]any{"login": upn,
 		"display_name": "New Hire", "usage_location": "DE", "given_name": "New", "surname": "Hire"}),
 		Emails: []*v2.AccountInfo_Email{v2.AccountInfo_Email_builder{Address: "new.hire@example.org", IsPrimary: true}.Build()}}.Build()
 	res, creds, _, err := f.accounts(t).CreateAccount(f.ctx, info, randomPassword(20))
@@ -237,6 +238,8 @@ func TestCreateAccount_BadInputIsRefusedWithTheExpectedFormAndNothingIsWritten(t
 		"unknown field":         {"ada@" + f.domain, map[string]any{"display_name": "Ada", "department": "R&D"}, randomPassword(20), "unknown account profile field(s) department"},
 		"display name a number": {"ada@" + f.domain, map[string]any{"display_name": 7.0}, randomPassword(20), "must be a string"},
 		"password too long":     {"ada@" + f.domain, good, randomPassword(300), "at most 256"},
+		"two different logins":  {"ada@" + f.domain, map[string]any{"display_name": "Ada", "login": "eve@" + f.domain}, randomPassword(20), "differ"},
+		"email not an address":  {"ada@" + f.domain, map[string]any{"display_name": "Ada", "email": "ada"}, randomPassword(20), "an email address"},
 		"no password":           {"ada@" + f.domain, good, v2.LocalCredentialOptions_builder{NoPassword: &v2.LocalCredentialOptions_NoPassword{}}.Build(), "generated random password"},
 	} {
 		before := f.s.Stats().Requests

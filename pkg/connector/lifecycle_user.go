@@ -25,6 +25,9 @@ const (
 	acctUsageLocation = "usage_location"
 	acctGivenName     = "given_name"
 	acctSurname       = "surname"
+	// baton-sdk's CLI copies --create-account-login and --create-account-email into the profile too.
+	acctLogin = "login"
+	acctEmail = "email"
 )
 
 // Password length bounds: Entra accepts 8–256 characters; baton-azure never generates fewer than 16.
@@ -69,12 +72,9 @@ type newAccount struct {
 // parseAccount validates an account request completely before anything is written.
 func parseAccount(info *v2.AccountInfo, opts *v2.LocalCredentialOptions) (newAccount, error) {
 	var a newAccount
-	upn := strings.TrimSpace(info.GetLogin())
-	if err := checkUPN(upn); err != nil {
-		return a, err
-	}
 	profile := info.GetProfile().AsMap()
-	known := map[string]bool{acctDisplayName: true, acctMailNickname: true, acctUsageLocation: true, acctGivenName: true, acctSurname: true}
+	known := map[string]bool{acctDisplayName: true, acctMailNickname: true, acctUsageLocation: true, acctGivenName: true, acctSurname: true,
+		acctLogin: true, acctEmail: true}
 	var unknown []string
 	str := map[string]string{}
 	for k, v := range profile {
@@ -90,8 +90,19 @@ func parseAccount(info *v2.AccountInfo, opts *v2.LocalCredentialOptions) (newAcc
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return a, status.Errorf(codes.InvalidArgument, "%s: unknown account profile field(s) %s; the profile takes %s, %s, %s, %s and %s",
-			errPrefix, strings.Join(unknown, ", "), acctDisplayName, acctMailNickname, acctUsageLocation, acctGivenName, acctSurname)
+		return a, status.Errorf(codes.InvalidArgument, "%s: unknown account profile field(s) %s; the profile takes %s, %s, %s, %s and %s (and %s, %s as baton's CLI sets them)",
+			errPrefix, strings.Join(unknown, ", "), acctDisplayName, acctMailNickname, acctUsageLocation, acctGivenName, acctSurname, acctLogin, acctEmail)
+	}
+	upn := strings.TrimSpace(info.GetLogin())
+	switch {
+	case upn == "":
+		upn = str[acctLogin]
+	case str[acctLogin] != "" && !strings.EqualFold(str[acctLogin], upn):
+		return a, status.Errorf(codes.InvalidArgument, "%s: the account login %q and the profile's login %q differ; give the user principal name once",
+			errPrefix, upn, str[acctLogin])
+	}
+	if err := checkUPN(upn); err != nil {
+		return a, err
 	}
 	if str[acctDisplayName] == "" || len(str[acctDisplayName]) > 256 {
 		return a, lifecycleInvalid("profile field "+acctDisplayName, "the user's display name (1–256 characters)", str[acctDisplayName])
@@ -110,6 +121,9 @@ func parseAccount(info *v2.AccountInfo, opts *v2.LocalCredentialOptions) (newAcc
 		if e.GetIsPrimary() || a.user.Mail == "" {
 			a.user.Mail = strings.TrimSpace(e.GetAddress())
 		}
+	}
+	if a.user.Mail == "" {
+		a.user.Mail = str[acctEmail]
 	}
 	if a.user.Mail != "" && checkUPN(a.user.Mail) != nil {
 		return a, lifecycleInvalid("email", "an email address, e.g. ada@contoso.com", a.user.Mail)
