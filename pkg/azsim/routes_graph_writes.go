@@ -585,6 +585,21 @@ func (c *gctx) userUPNCheck(upn string, self *world.User) (reply, bool) {
 var userProps = []string{"accountEnabled", "displayName", "mailNickname", "userPrincipalName", "passwordProfile", "givenName", "surname",
 	"jobTitle", "department", "employeeId", "usageLocation", "mail", "userType", "employeeLeaveDateTime", "passwordPolicies"}
 
+// mailInUse reports whether a group or user of the tenant already has the address.
+func mailInUse(w *world.World, addr string) bool {
+	for _, g := range w.Groups {
+		if strings.EqualFold(g.Mail, addr) {
+			return true
+		}
+	}
+	for _, u := range w.Users {
+		if strings.EqualFold(u.Mail, addr) || strings.EqualFold(u.UserPrincipalName, addr) {
+			return true
+		}
+	}
+	return false
+}
+
 // passwordComplex applies Entra's password rules for cloud users: 8–256 characters, at least three of
 // upper case, lower case, digits and symbols.
 func passwordComplex(p string) bool {
@@ -848,6 +863,10 @@ func handleCreateGroup(c *gctx) reply {
 		g.Mail = nick + "@" + c.w.Tenant.DefaultDomain
 		if g.Visibility == "" {
 			g.Visibility = "Public"
+		}
+		// A Microsoft 365 group's address (its proxyAddresses) must be unused in the tenant.
+		if mailInUse(c.w, g.Mail) {
+			return badRequest("Another object with the same value for property proxyAddresses already exists.")
 		}
 	}
 	for _, rel := range []string{"members@odata.bind", "owners@odata.bind"} {

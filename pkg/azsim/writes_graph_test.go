@@ -626,6 +626,12 @@ func TestGraphWrite_Groups_CreateIncludingRoleAssignableAndDelete(t *testing.T) 
 		t.Fatalf("role-assignable group: %d %v", status, m)
 	}
 	raID := m["id"].(string)
+	var m365Nick string
+	f.s.ReadWorld(func(w *world.World) { m365Nick = w.Group(m365).MailNickname })
+	status, m, _ = f.do(t, http.MethodPost, "/groups", f.prov, map[string]any{"displayName": "Copy", "mailNickname": m365Nick,
+		"mailEnabled": true, "securityEnabled": false, "groupTypes": []string{"Unified"}}, nil)
+	expectErr(t, "Microsoft 365 group with an address in use", status, m, 400, "Request_BadRequest",
+		"Another object with the same value for property proxyAddresses already exists.")
 	if !truthHas(t, f.s, map[string]string{"kind": "group", "id": raID, "type": "security"}) {
 		t.Fatal("truth lacks the new group")
 	}

@@ -452,6 +452,10 @@ func TestGroupLifecycle_CreateSecurityM365AndRoleAssignable_ThenDelete(t *testin
 		}
 	}
 
+	// A second Microsoft 365 group with the same address: Graph's conflict, reported as AlreadyExists.
+	if _, err := create(newGroupResource(t, "Lifecycle M365 again", map[string]any{"kind": "m365", "mail_nickname": "lifecycle-m365"})); status.Code(err) != codes.AlreadyExists {
+		t.Errorf("a Microsoft 365 group with an address in use: %v, want AlreadyExists", err)
+	}
 	writes := graphWrites(f.s.Stats())
 	for name, c := range map[string]struct {
 		r    *v2.Resource
