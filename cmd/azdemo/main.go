@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	if err := follow(out, logPath, done, func() int64 { return sim.Stats().Requests }, start); err != nil {
+	if err := follow(out, isTerminal(out), logPath, done, func() int64 { return sim.Stats().Requests }, start); err != nil {
 		return err
 	}
 	step("sync complete: %d requests to azsim", sim.Stats().Requests)

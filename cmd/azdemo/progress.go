@@ -146,7 +146,7 @@ func isTerminal(w io.Writer) bool {
 
 // follow shows the sync's progress until done delivers the connector's exit: on a terminal one line
 // rewritten in place, otherwise a plain line whenever the phase or resource type changes.
-func follow(out io.Writer, logPath string, done <-chan error, requests func() int64, start time.Time) error {
+func follow(out io.Writer, live bool, logPath string, done <-chan error, requests func() int64, start time.Time) error {
 	f, err := os.Open(logPath)
 	if err != nil {
 		return err
@@ -154,7 +154,6 @@ func follow(out io.Writer, logPath string, done <-chan error, requests func() in
 	defer f.Close()
 	lines := newFollower(f)
 	p := newProgress()
-	live := isTerminal(out)
 	interval := time.Second
 	if live {
 		interval = 200 * time.Millisecond

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,4 +76,40 @@ func (g *growing) Read(p []byte) (int, error) {
 	n := copy(p, s)
 	g.off += n
 	return n, nil
+}
+
+// TestFollow_LiveLineOnATerminalPlainLinesOtherwise runs the display over a finished log: on a terminal it
+// rewrites one line (carriage return, erase line) and ends with a newline; otherwise it writes plain lines.
+func TestFollow_LiveLineOnATerminalPlainLinesOtherwise(t *testing.T) {
+	t.Parallel()
+	log := filepath.Join(t.TempDir(), "sync.log")
+	content := `{"msg":"Syncing resources..."}
+{"msg":"Synced resources","resource_type_id":"user","count":24}
+{"msg":"Syncing grants","resource_type_id":"group","synced":3}
+{"msg":"Sync complete."}
+`
+	if err := os.WriteFile(log, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, live := range []bool{true, false} {
+		done := make(chan error, 1)
+		done <- nil
+		var out strings.Builder
+		if err := follow(&out, live, log, done, func() int64 { return 42 }, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		text := out.String()
+		hasControl := strings.Contains(text, "\r\033[K")
+		if hasControl != live || !strings.HasSuffix(text, "synced resources: user=24\n") || !strings.Contains(text, "requests 42") {
+			t.Errorf("live=%v: output %q", live, text)
+		}
+		if !live && strings.Count(text, "\n") != 5 { // resources, resources/user, grants/group, complete, the counts
+			t.Errorf("plain output should have one line per change and the counts: %q", text)
+		}
+	}
+	done := make(chan error, 1)
+	done <- errors.New("exit status 7")
+	if err := follow(io.Discard, false, log, done, func() int64 { return 0 }, time.Now()); err == nil || !strings.Contains(err.Error(), log) {
+		t.Errorf("a failed connector: %v, want an error naming the log", err)
+	}
 }
