@@ -24,7 +24,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 export GOPATH="$tmp/gopath" GOMODCACHE="$tmp/gopath/pkg/mod" GOCACHE="$tmp/gocache"
-export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw"
+goflags=$(go env GOFLAGS) # keeps flags set with `go env -w` too
+export GOFLAGS="${goflags:+$goflags }-modcacherw"
 unset GOBIN
 mkdir -p "$GOPATH" "$GOCACHE"
 
