@@ -18,18 +18,33 @@ build: ## Build all binaries into ./bin (version stamped from git).
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 
 .PHONY: test
-test: ## Run the full test suite with the race detector (what CI runs).
-	$(GO) vet ./...
+test: lint ## Lint, then run the full test suite with the race detector (what CI runs).
 	$(GO) test -race -count=1 ./...
 	cd deploy/kubernetes && $(GO) test -count=1 ./...
 
+# Development tools, pinned in tools/go.mod (a module of its own, so the main module's `./...` never
+# includes it) and built from the module proxy: baton-sdk's `baton` CLI and staticcheck.
+TOOLS     := $(BIN)/baton $(BIN)/staticcheck
+GO_DIRS   := cmd pkg internal deploy tools
+
+.PHONY: tools
+tools: $(TOOLS) ## Build the pinned tools (baton CLI, staticcheck) from tools/go.mod into ./bin.
+
+$(BIN)/baton: tools/go.mod tools/go.sum
+	cd tools && $(GO) build -o $(abspath $(BIN))/ github.com/conductorone/baton-sdk/cmd/baton
+
+$(BIN)/staticcheck: tools/go.mod tools/go.sum
+	cd tools && $(GO) build -o $(abspath $(BIN))/ honnef.co/go/tools/cmd/staticcheck
+
 .PHONY: lint
-lint: ## Static checks: gofmt and go vet.
-	@test -z "$$(gofmt -l cmd pkg)" || (echo "gofmt needed:"; gofmt -l cmd pkg; exit 1)
+lint: $(BIN)/staticcheck ## Static checks: gofmt, go vet and staticcheck (staticcheck.conf).
+	@test -z "$$(gofmt -l $(GO_DIRS))" || (echo "gofmt needed:"; gofmt -l $(GO_DIRS); exit 1)
 	$(GO) vet ./...
+	$(BIN)/staticcheck ./...
+	cd deploy/kubernetes && $(GO) vet ./... && $(abspath $(BIN))/staticcheck ./...
 
 .PHONY: demo
-demo: build ## Sync a simulated tenant (azsim, small preset) into demo/sync.c1z and print a summary.
+demo: build $(BIN)/baton ## Sync a simulated tenant (azsim, small preset) into demo/sync.c1z and print a summary.
 	$(BIN)/azdemo --dir demo --baton-azure $(BIN)/baton-azure
 
 .PHONY: sim
@@ -54,9 +69,10 @@ bench-sim: ## Benchmark azsim serving list pages.
 	$(GO) test -run '^$$' -bench 'Serve' -benchmem ./pkg/azsim/
 
 .PHONY: generate
-generate: ## Regenerate conf.gen.go, baton_capabilities.json, config_schema.json and generator goldens.
+generate: ## Regenerate conf.gen.go, baton_capabilities.json, config_schema.json, docs/configuration.md and generator goldens.
 	cd pkg/config && $(GO) generate . && gofmt -w conf.gen.go
 	$(GO) build -o $(BIN)/baton-azure ./cmd/baton-azure
 	$(BIN)/baton-azure capabilities > baton_capabilities.json
 	$(BIN)/baton-azure config > config_schema.json
+	$(GO) test ./internal/configdoc/ -run Fresh -update
 	$(GO) test ./pkg/azsim/gen/ -run Golden -update

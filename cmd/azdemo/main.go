@@ -22,7 +22,13 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "env" {
+		err = runEnv(os.Args[2:], os.Stdout)
+	} else {
+		err = run(context.Background(), os.Args[1:], os.Stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "azdemo:", err)
 		os.Exit(1)
 	}
@@ -81,19 +87,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	tick := time.NewTicker(2 * time.Second)
-	defer tick.Stop()
-wait:
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				return fmt.Errorf("baton-azure failed (%v); see %s", err, logPath)
-			}
-			break wait
-		case <-tick.C:
-			step("syncing… %d requests served by azsim so far", sim.Stats().Requests)
-		}
+	if err := follow(out, isTerminal(out), logPath, done, func() int64 { return sim.Stats().Requests }, start); err != nil {
+		return err
 	}
 	step("sync complete: %d requests to azsim", sim.Stats().Requests)
 	tmp, err := os.MkdirTemp(*dir, "read-")
@@ -142,12 +137,7 @@ func summarize(out io.Writer, f *c1zread.File, c1z string) {
 		e, err := connector.ParseRBACEntitlementID(id)
 		return err == nil && e.ResourceType == "subscription" && e.RoleID == ownerRole && e.State == connector.RBACActive
 	})
-	fmt.Fprintf(out, `
-Try next:
-  bin/baton-azure --help                              every flag and its BATON_* variable
-  bin/azsim serve --preset small --state-dir .azsim   a simulator to point your own tools at (see docs/azsim.md)
-  %[1]s                              the synced file, readable with baton-sdk's baton CLI
-`, c1z)
+	tryNext(out, f, c1z)
 }
 
 // printHolders lists who holds the entitlements matched by match: principal, name and how (direct, via a

@@ -68,7 +68,7 @@ func (t *inProcessTransport) RoundTrip(req *http.Request) (*http.Response, error
 		in.Body = http.NoBody
 	}
 	body := bodyBuffers.Get().(*bytes.Buffer) // recycled when the client closes the body (bufpool.go)
-	rec := &httptest.ResponseRecorder{HeaderMap: make(http.Header), Body: body, Code: http.StatusOK}
+	rec := &httptest.ResponseRecorder{Body: body, Code: http.StatusOK}
 	aborted := serveInProcess(t.s.root, rec, in)
 	resp := rec.Result()
 	resp.Body = newPooledBody(body)

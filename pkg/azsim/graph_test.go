@@ -201,8 +201,8 @@ func TestGraphGroups_MembersOwnersAndTransitive_MatchWorld(t *testing.T) {
 	t.Parallel()
 	f := newGraphFixture(t, azsim.Options{})
 	type want struct {
-		id                     string
-		members, owners, type_ map[string]string
+		id              string
+		members, owners map[string]string
 	}
 	var groups []want
 	f.world(func(w *world.World) {

@@ -298,7 +298,7 @@ func TestGraphThrottle_PriorityLowIsThrottledFirstHighLast(t *testing.T) {
 	low := map[string]string{"x-ms-throttle-priority": "Low"}
 	high := map[string]string{"x-ms-throttle-priority": "High"}
 	// Low stops once fewer than 10 % (350 RU) would remain.
-	nLow, h, _ := drainBudget(t, f, path, low)
+	nLow, _, _ := drainBudget(t, f, path, low)
 	if nLow != (3500-350)/5 {
 		t.Fatalf("Low got %d requests, want %d", nLow, (3500-350)/5)
 	}

@@ -585,6 +585,43 @@ func (c *gctx) userUPNCheck(upn string, self *world.User) (reply, bool) {
 var userProps = []string{"accountEnabled", "displayName", "mailNickname", "userPrincipalName", "passwordProfile", "givenName", "surname",
 	"jobTitle", "department", "employeeId", "usageLocation", "mail", "userType", "employeeLeaveDateTime", "passwordPolicies"}
 
+// mailInUse reports whether a group or user of the tenant already has the address.
+func mailInUse(w *world.World, addr string) bool {
+	for _, g := range w.Groups {
+		if strings.EqualFold(g.Mail, addr) {
+			return true
+		}
+	}
+	for _, u := range w.Users {
+		if strings.EqualFold(u.Mail, addr) || strings.EqualFold(u.UserPrincipalName, addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// passwordComplex applies Entra's password rules for cloud users: 8–256 characters, at least three of
+// upper case, lower case, digits and symbols.
+func passwordComplex(p string) bool {
+	if len(p) < 8 || len(p) > 256 {
+		return false
+	}
+	var upper, lower, digit, symbol int
+	for _, r := range p {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = 1
+		case r >= 'a' && r <= 'z':
+			lower = 1
+		case r >= '0' && r <= '9':
+			digit = 1
+		default:
+			symbol = 1
+		}
+	}
+	return upper+lower+digit+symbol >= 3
+}
+
 // applyUserFields copies the simple properties of a POST/PATCH body onto u.
 func applyUserFields(b fields, u *world.User) *apiError {
 	for _, kv := range []struct {
@@ -639,6 +676,16 @@ func handleCreateUser(c *gctx) reply {
 	if !b.has("passwordProfile") || string(b["passwordProfile"]) == "null" {
 		return badRequest("A password must be specified to create a new user.")
 	}
+	var pp struct {
+		Password                      *string `json:"password"`
+		ForceChangePasswordNextSignIn bool    `json:"forceChangePasswordNextSignIn"`
+	}
+	if json.Unmarshal(b["passwordProfile"], &pp) != nil || pp.Password == nil {
+		return badRequest("Invalid value specified for property 'passwordProfile' of resource 'User'.")
+	}
+	if !passwordComplex(*pp.Password) {
+		return badRequest("The specified password does not comply with password complexity requirements. Please provide a different password.")
+	}
 	for _, req := range []string{"accountEnabled", "displayName", "mailNickname", "userPrincipalName"} {
 		if v, isStr := b.str(req); req != "accountEnabled" && (!isStr || strings.TrimSpace(v) == "") {
 			return badRequest("Invalid value specified for property '" + req + "' of resource 'User'.")
@@ -647,7 +694,8 @@ func handleCreateUser(c *gctx) reply {
 			return badRequest("Invalid value specified for property 'accountEnabled' of resource 'User'.")
 		}
 	}
-	u := &world.User{ID: c.s.newObjectID(), UserType: "Member", CreatedDateTime: c.now.UTC().Truncate(time.Second)}
+	u := &world.User{ID: c.s.newObjectID(), UserType: "Member", CreatedDateTime: c.now.UTC().Truncate(time.Second),
+		ForceChangePasswordNextSignIn: pp.ForceChangePasswordNextSignIn}
 	if aerr := applyUserFields(b, u); aerr != nil {
 		return fail(aerr)
 	}
@@ -815,6 +863,10 @@ func handleCreateGroup(c *gctx) reply {
 		g.Mail = nick + "@" + c.w.Tenant.DefaultDomain
 		if g.Visibility == "" {
 			g.Visibility = "Public"
+		}
+		// A Microsoft 365 group's address (its proxyAddresses) must be unused in the tenant.
+		if mailInUse(c.w, g.Mail) {
+			return badRequest("Another object with the same value for property proxyAddresses already exists.")
 		}
 	}
 	for _, rel := range []string{"members@odata.bind", "owners@odata.bind"} {

@@ -452,7 +452,7 @@ func TestGraphWrite_Users_CreatePatchDisableDelete(t *testing.T) {
 		}
 	})
 	newUser := map[string]any{"accountEnabled": true, "displayName": "Ada Lovelace", "mailNickname": "ada",
-		"userPrincipalName": "ada@" + domain, "passwordProfile": map[string]any{"password": "x!Y2z", "forceChangePasswordNextSignIn": true}}
+		"userPrincipalName": "ada@" + domain, "passwordProfile": map[string]any{"password": "x!Y2z-Lovelace", "forceChangePasswordNextSignIn": true}}
 	status, m, _ := f.do(t, http.MethodPost, "/users", f.prov, newUser, nil)
 	if status != 201 || m["userPrincipalName"] != "ada@"+domain || m["id"] == nil {
 		t.Fatalf("create user: %d %v", status, m)
@@ -471,6 +471,14 @@ func TestGraphWrite_Users_CreatePatchDisableDelete(t *testing.T) {
 		"no password": func(b map[string]any) (string, string) {
 			delete(b, "passwordProfile")
 			return "Request_BadRequest", "A password must be specified to create a new user."
+		},
+		"password too simple": func(b map[string]any) (string, string) {
+			b["passwordProfile"] = map[string]any{"password": "lovelace1"} // two character classes
+			return "Request_BadRequest", "The specified password does not comply with password complexity requirements. Please provide a different password."
+		},
+		"password too short": func(b map[string]any) (string, string) {
+			b["passwordProfile"] = map[string]any{"password": "x!Y2z"}
+			return "Request_BadRequest", "The specified password does not comply with password complexity requirements. Please provide a different password."
 		},
 		"no displayName": func(b map[string]any) (string, string) {
 			delete(b, "displayName")
@@ -497,6 +505,9 @@ func TestGraphWrite_Users_CreatePatchDisableDelete(t *testing.T) {
 		t.Fatal("truth lacks the new user")
 	}
 	f.s.ReadWorld(func(w *world.World) {
+		if u := w.User(id); !u.ForceChangePasswordNextSignIn {
+			t.Error("the user's passwordProfile.forceChangePasswordNextSignIn was not kept")
+		}
 		if u := w.User(id); u.AccountEnabled || u.JobTitle != "Analyst" {
 			t.Fatalf("patch not applied: %+v", u)
 		}
@@ -615,6 +626,12 @@ func TestGraphWrite_Groups_CreateIncludingRoleAssignableAndDelete(t *testing.T) 
 		t.Fatalf("role-assignable group: %d %v", status, m)
 	}
 	raID := m["id"].(string)
+	var m365Nick string
+	f.s.ReadWorld(func(w *world.World) { m365Nick = w.Group(m365).MailNickname })
+	status, m, _ = f.do(t, http.MethodPost, "/groups", f.prov, map[string]any{"displayName": "Copy", "mailNickname": m365Nick,
+		"mailEnabled": true, "securityEnabled": false, "groupTypes": []string{"Unified"}}, nil)
+	expectErr(t, "Microsoft 365 group with an address in use", status, m, 400, "Request_BadRequest",
+		"Another object with the same value for property proxyAddresses already exists.")
 	if !truthHas(t, f.s, map[string]string{"kind": "group", "id": raID, "type": "security"}) {
 		t.Fatal("truth lacks the new group")
 	}

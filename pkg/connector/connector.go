@@ -74,6 +74,7 @@ func (c *Connector) Metadata(_ context.Context) (*v2.ConnectorMetadata, error) {
 		Description: "Users, groups (nested), directory roles with PIM, enterprise apps and app roles, managed identities, " +
 			"administrative units and licenses of a Microsoft Entra tenant; Azure management groups, subscriptions, resource groups, " +
 			"storage accounts and containers with every Azure role assignment, active or eligible, direct or inherited.",
+		AccountCreationSchema: accountCreationSchema(),
 	}.Build(), nil
 }
 

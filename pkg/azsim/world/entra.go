@@ -100,6 +100,9 @@ type User struct {
 	MailboxPurpose string
 	Risk           *Risk    // nil: not a risky user
 	Licenses       []string // skuIds assigned directly
+	// ForceChangePasswordNextSignIn is the passwordProfile flag a create or password reset set (the
+	// password itself is never kept).
+	ForceChangePasswordNextSignIn bool
 
 	pos uint64 // listing position (see World.Reindex and mutate.go)
 }
