@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -140,5 +141,44 @@ func TestPermissions_ManifestFollowsTheOptions(t *testing.T) {
 	if has(small.Graph, "AuditLog.Read.All") || has(small.Graph, "RoleEligibilitySchedule.Read.Directory") ||
 		!has(small.Graph, "MailboxSettings.Read") || len(small.Azure) != 0 {
 		t.Errorf("manifest with P2 skipped, mailbox on, Entra only: %+v", small)
+	}
+}
+
+func TestPermissions_ProvisioningAddsTheWriteSet(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args        []string
+		want, avoid []string
+	}{
+		{[]string{"--provisioning"}, []string{"GroupMember.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "LicenseAssignment.ReadWrite.All",
+			"User.ReadWrite.All", "RoleEligibilitySchedule.ReadWrite.Directory", "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+			"User.Read.All"}, nil},
+		{[]string{"--provisioning", "--skip-entra-id-p2-license-features"}, []string{"RoleManagement.ReadWrite.Directory"},
+			[]string{"RoleEligibilitySchedule.ReadWrite.Directory", "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup"}},
+	} {
+		out, errOut, err := runMain(t, append([]string{"permissions", "--json"}, tc.args...)...)
+		if err != nil {
+			t.Fatalf("permissions %v: %v\n%s", tc.args, err, errOut)
+		}
+		var m struct {
+			Graph []string `json:"graph_application_permissions"`
+			Azure []string `json:"azure_roles"`
+		}
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range tc.want {
+			if !slices.Contains(m.Graph, p) {
+				t.Errorf("permissions %v lacks %s: %v", tc.args, p, m.Graph)
+			}
+		}
+		for _, p := range tc.avoid {
+			if slices.Contains(m.Graph, p) {
+				t.Errorf("permissions %v asks for %s, which it does not need", tc.args, p)
+			}
+		}
+		if !slices.ContainsFunc(m.Azure, func(r string) bool { return strings.HasPrefix(r, "User Access Administrator") }) {
+			t.Errorf("permissions %v names no Azure role that can write assignments: %v", tc.args, m.Azure)
+		}
 	}
 }

@@ -17,22 +17,30 @@ type manifest struct {
 
 // runPermissions prints the permissions baton-azure needs for the given options:
 //
-//	baton-azure permissions [--skip-entra-id-p2-license-features] [--mailboxSettings] [--entra-only] [--json]
+//	baton-azure permissions [--skip-entra-id-p2-license-features] [--mailboxSettings] [--entra-only] [--provisioning] [--json]
 func runPermissions(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("permissions", flag.ContinueOnError)
 	fs.SetOutput(out)
 	skipP2 := fs.Bool("skip-entra-id-p2-license-features", false, "the tenant has no Entra ID P2 (no PIM, sign-in activity or risk)")
 	mailbox := fs.Bool("mailboxSettings", false, "mailbox purposes are read")
 	entraOnly := fs.Bool("entra-only", false, "no Azure subscriptions are synced")
+	provisioning := fs.Bool("provisioning", false, "grants, revokes and account/group lifecycle are enabled (adds the ReadWrite permissions and User Access Administrator)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	m := manifest{GraphApplicationPermissions: connector.PermissionManifest(*skipP2, *mailbox, !*entraOnly)}
+	if *provisioning {
+		m.GraphApplicationPermissions = append(m.GraphApplicationPermissions, connector.ProvisioningPermissionManifest(*skipP2)...)
+	}
 	if !*entraOnly {
 		m.AzureRoles = []string{
 			"Reader at the tenant root management group (or at each management group and subscription to sync)",
 			"Management Group Reader at the tenant root management group (covered by Reader there)",
+		}
+		if *provisioning {
+			m.AzureRoles = append(m.AzureRoles, "User Access Administrator at the tenant root management group (or at each scope to provision); "+
+				"Role Based Access Control Administrator suffices for active assignments only, not PIM eligibility")
 		}
 	}
 	if *asJSON {

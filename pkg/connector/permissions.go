@@ -123,3 +123,23 @@ func PermissionManifest(skipP2, mailbox, azure bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// ProvisioningPermissionManifest lists the Graph application permissions provisioning needs on top of
+// PermissionManifest, least privilege first (docs/provisioning.md, docs/lifecycle.md). Without P2 the
+// PIM schedule permissions are not needed: active directory roles are then permanent roleAssignments.
+func ProvisioningPermissionManifest(skipP2 bool) []string {
+	out := []string{
+		"GroupMember.ReadWrite.All",          // group members
+		"Group.ReadWrite.All",                // group owners, create and delete groups
+		"RoleManagement.ReadWrite.Directory", // role-assignable groups, permanent directory roles
+		"AppRoleAssignment.ReadWrite.All",    // app roles
+		"LicenseAssignment.ReadWrite.All",    // direct licenses
+		"User.ReadWrite.All",                 // create, disable, enable and delete users
+	}
+	if !skipP2 {
+		out = append(out, "RoleAssignmentSchedule.ReadWrite.Directory", "RoleEligibilitySchedule.ReadWrite.Directory",
+			"PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup")
+	}
+	sort.Strings(out)
+	return out
+}
