@@ -69,7 +69,8 @@ func resourceTypeOf(id string) *v2.ResourceType {
 	case typeUser:
 		return resourceType(id, "User", "Microsoft Entra users, members and guests", user, skipEntitlementsAndGrants())
 	case typeGroup:
-		return resourceType(id, "Group", "Microsoft Entra groups: security, Microsoft 365, distribution, dynamic, role-assignable, AD-synced", group)
+		return resourceType(id, "Group", "Microsoft Entra groups: security, Microsoft 365, distribution, dynamic, role-assignable, AD-synced", group,
+			typeScopedGrants())
 	case typeDirectoryRole:
 		return resourceType(id, "Directory role", "Microsoft Entra role definitions, built-in and custom",
 			[]v2.ResourceType_Trait{v2.ResourceType_TRAIT_ROLE})
