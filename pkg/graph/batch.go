@@ -197,4 +197,3 @@ func (c *Client) relative(target string) (string, error) {
 	}
 	return rel, nil
 }
-
