@@ -10,6 +10,7 @@ import (
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/pagination"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -67,8 +68,12 @@ func TestPruneSafety_FailingCallsReturnErrorsNeverEmptyPages(t *testing.T) {
 		gs, _, err := groupGrants(t, sy, tok)
 		check("Grants of groups, token "+tok, len(gs), err)
 	}
-	for typ, id := range map[string]string{"directory_role": roleID, "administrative_unit": auID,
-		"enterprise_application": spID} {
+	for _, tok := range []string{"", appWorkToken(spID)} {
+		gs, _, err := sy["enterprise_application"].(connectorbuilder.TypeScopedGrantsSyncer).GrantsForResourceType(ctx, "enterprise_application",
+			rs.SyncOpAttrs{SyncID: "s1", PageToken: pagination.Token{Token: tok}})
+		check("Grants of enterprise applications, token "+tok, len(gs), err)
+	}
+	for typ, id := range map[string]string{"directory_role": roleID, "administrative_unit": auID} {
 		gs, _, err := sy[typ].Grants(ctx, stub(typ, id), rs.SyncOpAttrs{})
 		check("Grants "+typ, len(gs), err)
 	}

@@ -80,53 +80,10 @@ func appRoleSlug(appRoleID string) string {
 	return "app-role-" + strings.ToLower(appRoleID)
 }
 
-const phaseAssignedTo = "assigned-to"
-
-func (s *enterpriseAppSyncer) Grants(ctx context.Context, res *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	cur, err := newCursor(opts.PageToken.Token, phaseAssignedTo, phaseOwners)
-	if err != nil {
-		return nil, nil, err
-	}
-	spID := res.GetId().GetResource()
-	var grants []*v2.Grant
-	var next string
-	switch cur.phase() {
-	case phaseAssignedTo:
-		page, err := s.c.graph.ListAppRoleAssignedTo(ctx, spID, cur.link())
-		if err != nil {
-			return nil, nil, wrapErr(err, "list app role assignments of "+spID)
-		}
-		if err := s.c.resolvePrincipals(ctx, s.c.unresolvedPrincipalIDs(page.Value)); err != nil {
-			return nil, nil, err
-		}
-		for _, a := range page.Value {
-			p, ok := s.c.principalOfType(a.PrincipalType, a.PrincipalID)
-			if !ok {
-				continue // a principal that is not synced (skip-ad-groups)
-			}
-			grants = append(grants, s.c.newGrant(res, appRoleSlug(a.AppRoleID), p, map[string]any{"app_role_assignment_id": a.ID}))
-		}
-		next = page.NextLink
-	case phaseOwners:
-		page, err := s.c.graph.ListServicePrincipalOwners(ctx, spID, cur.link())
-		if err != nil {
-			return nil, nil, wrapErr(err, "list owners of "+spID)
-		}
-		for _, o := range page.Value {
-			p, ok := s.c.principalOf(o)
-			if !ok {
-				skipUnmodelled(ctx, "enterprise application "+spID+" owners", o)
-				continue
-			}
-			grants = append(grants, s.c.newGrant(res, entOwner, p, nil))
-		}
-		next = page.NextLink
-	}
-	tok, err := cur.advance(next)
-	if err != nil {
-		return nil, nil, err
-	}
-	return grants, &rs.SyncOpResults{NextPageToken: tok}, nil
+// Grants returns nothing: enterprise application grants are type-scoped (GrantsForResourceType,
+// enterprise_application_grants.go).
+func (s *enterpriseAppSyncer) Grants(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return nil, nil, nil
 }
 
 // unresolvedPrincipalIDs are the principals of assignments whose resource type needs a lookup: service

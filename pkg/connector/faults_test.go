@@ -74,7 +74,9 @@ func TestPruneSafety_A5xxOnEachCall_IsAnUnavailableErrorNotAnEmptyPage(t *testin
 		{"GET /v1.0/roleManagement/directory/roleAssignments", "administrative_unit", entitlements("administrative_unit", auID)},
 		{"GET /v1.0/servicePrincipals", "enterprise_application", list},
 		{"GET /v1.0/servicePrincipals/{id}", "enterprise_application", entitlements("enterprise_application", spID)},
-		{"GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo", "enterprise_application", grants("enterprise_application", spID)},
+		{"GET /v1.0/servicePrincipals", "enterprise_application", typeScopedGrants("enterprise_application", "")},
+		{"GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo", "enterprise_application", typeScopedGrants("enterprise_application", appWorkToken(spID))},
+		{"GET /v1.0/servicePrincipals/{id}/owners", "enterprise_application", typeScopedGrants("enterprise_application", appWorkToken(spID))},
 		{"GET /v1.0/subscribedSkus", "license", list},
 		{"GET /v1.0/users", "license", grants("license", skuID)},
 	} {

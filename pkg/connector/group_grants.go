@@ -59,6 +59,11 @@ func (gc groupCursor) encode() string {
 }
 
 func parseGroupCursor(tok string) (groupCursor, error) {
+	return parseWorkCursor(tok, workMembers, workOwners, workEligible)
+}
+
+// parseWorkCursor restores a cursor whose reads are of the given kinds.
+func parseWorkCursor(tok string, kinds ...string) (groupCursor, error) {
 	if tok == "" {
 		return groupCursor{Fan: &rbacFan{}}, nil
 	}
@@ -67,7 +72,7 @@ func parseGroupCursor(tok string) (groupCursor, error) {
 		return groupCursor{}, errMalformedToken(tok)
 	}
 	for _, w := range gc.Work {
-		if w.Group == "" || (w.Kind != workMembers && w.Kind != workOwners && w.Kind != workEligible) {
+		if w.Group == "" || !contains(kinds, w.Kind) {
 			return groupCursor{}, errMalformedToken(tok)
 		}
 	}
@@ -164,53 +169,37 @@ func workTarget(w groupWork) string {
 	return graph.GroupMembersPath(w.Group)
 }
 
-// work reads one page of each of the reads with JSON batching and emits their grants. Reads with more
-// pages, and reads left over when the page of grants is full, form the next token. Any failed read fails
-// the call (baton retries it whole): nothing is ever dropped.
+// work reads one page of each of the group reads with JSON batching and emits their grants.
 func (s *groupSyncer) work(ctx context.Context, work []groupWork) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	targets := make([]string, len(work))
-	for i, w := range work {
-		targets[i] = workTarget(w)
-	}
-	results, err := s.c.graph.GetBatch(ctx, targets)
-	if err != nil {
-		return nil, nil, wrapErr(err, "read group members, owners and eligibilities")
-	}
-	var grants []*v2.Grant
-	var rest []groupWork
-	for i, w := range work {
-		if len(grants) >= groupGrantsPerPage {
-			rest = append(rest, work[i:]...) // read again on the next page
-			break
-		}
-		res := groupStub(w.Group)
-		var next string
-		switch w.Kind {
-		case workMembers, workOwners:
-			page, err := graph.DecodePage[graph.DirectoryObject](results[i])
-			what, slug := "members", entMember
-			if w.Kind == workOwners {
-				what, slug = "owners", entOwner
-			}
-			if err != nil {
-				return nil, nil, wrapErr(err, "list "+what+" of group "+w.Group)
-			}
-			for _, o := range page.Value {
-				p, ok := s.c.principalOf(o)
-				if !ok {
-					skipUnmodelled(ctx, "group "+w.Group+" "+what, o)
-					continue
+	return s.c.readBatched(ctx, work, workTarget, "read group members, owners and eligibilities",
+		func(w groupWork, r graph.BatchResult, grants []*v2.Grant) ([]*v2.Grant, string, error) {
+			res := groupStub(w.Group)
+			switch w.Kind {
+			case workMembers, workOwners:
+				page, err := graph.DecodePage[graph.DirectoryObject](r)
+				what, slug := "members", entMember
+				if w.Kind == workOwners {
+					what, slug = "owners", entOwner
 				}
-				grants = append(grants, s.c.newGrant(res, slug, p, nil))
+				if err != nil {
+					return nil, "", wrapErr(err, "list "+what+" of group "+w.Group)
+				}
+				for _, o := range page.Value {
+					p, ok := s.c.principalOf(o)
+					if !ok {
+						skipUnmodelled(ctx, "group "+w.Group+" "+what, o)
+						continue
+					}
+					grants = append(grants, s.c.newGrant(res, slug, p, nil))
+				}
+				return grants, page.NextLink, nil
 			}
-			next = page.NextLink
-		case workEligible:
-			page, err := graph.DecodePage[graph.GroupSchedule](results[i])
+			page, err := graph.DecodePage[graph.GroupSchedule](r)
 			if err != nil {
 				if isPremiumError(err) {
-					return nil, nil, premiumError("PIM for Groups eligibility", err)
+					return nil, "", premiumError("PIM for Groups eligibility", err)
 				}
-				return nil, nil, wrapErr(err, "list PIM for Groups eligibilities of group "+w.Group)
+				return nil, "", wrapErr(err, "list PIM for Groups eligibilities of group "+w.Group)
 			}
 			for _, e := range page.Value {
 				p, ok := s.c.schedulePrincipal(ctx, "group "+w.Group+" eligibility", e.Principal, e.PrincipalID)
@@ -223,15 +212,6 @@ func (s *groupSyncer) work(ctx context.Context, work []groupWork) ([]*v2.Grant, 
 				}
 				grants = append(grants, s.c.newGrant(res, slug, p, scheduleMetadata(e.StartDateTime, e.EndDateTime)))
 			}
-			next = page.NextLink
-		}
-		if next != "" {
-			rest = append(rest, groupWork{Group: w.Group, Kind: w.Kind, Link: next})
-		}
-	}
-	out := &rs.SyncOpResults{}
-	if len(rest) > 0 {
-		out.NextPageToken = groupCursor{Work: rest}.encode()
-	}
-	return grants, out, nil
+			return grants, page.NextLink, nil
+		})
 }

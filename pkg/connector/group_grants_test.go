@@ -32,6 +32,12 @@ func workToken(groupID string) string {
 	return fmt.Sprintf(`{"w":[{"g":%q,"k":"m"},{"g":%q,"k":"o"},{"g":%q,"k":"e"}]}`, groupID, groupID, groupID)
 }
 
+// appWorkToken is the page token of a cursor reading the app role assignments and owners of a service
+// principal.
+func appWorkToken(spID string) string {
+	return fmt.Sprintf(`{"w":[{"g":%q,"k":"a"},{"g":%q,"k":"ao"}]}`, spID, spID)
+}
+
 // addMembers adds n new users to a group (and returns the group's member count).
 func addMembers(t *testing.T, s *azsim.Server, groupID string, n int) int {
 	t.Helper()

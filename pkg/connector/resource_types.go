@@ -78,7 +78,7 @@ func resourceTypeOf(id string) *v2.ResourceType {
 		return resourceType(id, "Administrative unit", "Microsoft Entra administrative units and their scoped roles", group)
 	case typeEnterpriseApp:
 		return resourceType(id, "Enterprise application", "Service principals of applications, their owners and app roles",
-			[]v2.ResourceType_Trait{v2.ResourceType_TRAIT_APP})
+			[]v2.ResourceType_Trait{v2.ResourceType_TRAIT_APP}, typeScopedGrants())
 	case typeManagedIdentity:
 		return resourceType(id, "Managed identity", "Service principals of system- and user-assigned managed identities", nil,
 			skipEntitlementsAndGrants())

@@ -115,13 +115,23 @@ func (c *Client) ServicePrincipalAppRoles(ctx context.Context, id string) ([]App
 
 // ListAppRoleAssignedTo returns one page of the app role assignments granted on a resource service principal.
 func (c *Client) ListAppRoleAssignedTo(ctx context.Context, spID, next string) (Page[AppRoleAssignment], error) {
-	return list[AppRoleAssignment](ctx, c, first(next, "/servicePrincipals/"+spID+"/appRoleAssignedTo?"+
-		q("$select", "id,appRoleId,principalId,principalType,resourceId", "$top", top(PageSize))), false)
+	return list[AppRoleAssignment](ctx, c, first(next, AppRoleAssignedToPath(spID)), false)
+}
+
+// AppRoleAssignedToPath is the first page of the app role assignments granted on a resource service
+// principal, for GetBatch.
+func AppRoleAssignedToPath(spID string) string {
+	return "/servicePrincipals/" + spID + "/appRoleAssignedTo?" + q("$select", "id,appRoleId,principalId,principalType,resourceId", "$top", top(PageSize))
+}
+
+// ServicePrincipalOwnersPath is the first page of a service principal's owners, for GetBatch.
+func ServicePrincipalOwnersPath(spID string) string {
+	return "/servicePrincipals/" + spID + "/owners?" + q("$select", selectRef, "$top", top(PageSize))
 }
 
 // ListServicePrincipalOwners returns one page of a service principal's owners.
 func (c *Client) ListServicePrincipalOwners(ctx context.Context, spID, next string) (Page[DirectoryObject], error) {
-	return list[DirectoryObject](ctx, c, first(next, "/servicePrincipals/"+spID+"/owners?"+q("$select", selectRef, "$top", top(PageSize))), false)
+	return list[DirectoryObject](ctx, c, first(next, ServicePrincipalOwnersPath(spID)), false)
 }
 
 // GetByIDs resolves up to 1000 directory object ids (POST /directoryObjects/getByIds).
