@@ -33,6 +33,8 @@ type Connector struct {
 	azMu     sync.Mutex
 	az       *azureState // what the current sync learned from ARM (azure_state.go)
 	pageSize int         // grants per page of the RBAC cursors; 0 = grantsPerPage
+	// grantBytes is the byte budget of a page of batched grants (group_batch.go); 0 = maxGrantPageBytes.
+	grantBytes int
 }
 
 // New builds the connector from its configuration. It makes no network call; Validate does.

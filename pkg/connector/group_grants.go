@@ -27,10 +27,6 @@ import (
 // requests sent concurrently.
 const groupWorkPerCall = 3 * graph.BatchSize
 
-// groupGrantsPerPage bounds the grants of one response (a group grant is ~250 bytes of protobuf, so a
-// page stays far below gRPC's 4 MiB message limit even when the last read adds 999 more).
-const groupGrantsPerPage = 5000
-
 // Kinds of group reads.
 const (
 	workMembers  = "m"
