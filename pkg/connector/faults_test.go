@@ -65,7 +65,7 @@ func TestPruneSafety_A5xxOnEachCall_IsAnUnavailableErrorNotAnEmptyPage(t *testin
 		{"GET /v1.0/identityProtection/riskyUsers", "user", list},
 		{"GET /v1.0/groups", "group", list},
 		{"GET /v1.0/groups", "group", typeScopedGrants("group", "")},
-		{"GET /v1.0/groups/{id}/members", "group", typeScopedGrants("group", workToken(groupID))},
+		{"GET /v1.0/groups/delta", "group", typeScopedGrants("group", workToken(groupID))},
 		{"GET /v1.0/groups/{id}/owners", "group", typeScopedGrants("group", workToken(groupID))},
 		{"GET /v1.0/roleManagement/directory/roleDefinitions", "directory_role", list},
 		{"GET /v1.0/roleManagement/directory/roleAssignmentScheduleInstances", "directory_role", grants("directory_role", roleID)},

@@ -3,6 +3,7 @@ package connector_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func groupGrants(t *testing.T, sy map[string]connectorbuilder.ResourceSyncerV2, 
 
 // workToken is the page token of a cursor reading the members, owners and eligibilities of a group.
 func workToken(groupID string) string {
-	return fmt.Sprintf(`{"w":[{"g":%q,"k":"m"},{"g":%q,"k":"o"},{"g":%q,"k":"e"}]}`, groupID, groupID, groupID)
+	return fmt.Sprintf(`{"w":[{"g":%q,"k":"d"},{"g":%q,"k":"o"},{"g":%q,"k":"e"}]}`, groupID, groupID, groupID)
 }
 
 // appWorkToken is the page token of a cursor reading the app role assignments and owners of a service
@@ -78,18 +79,20 @@ func TestSync_GroupOfMoreThan999Members_FollowsNextLinksInsideBatches(t *testing
 	if got := s.Stats().Route("POST", "/v1.0/$batch").Requests; got == 0 {
 		t.Fatal("no $batch request: the batched path was not used")
 	}
-	if got := s.Stats().Route("GET", "/v1.0/groups/{id}/members").Requests; got == 0 {
-		t.Fatal("no member reads counted")
+	if got := s.Stats().Route("GET", "/v1.0/groups/delta").Requests; got < 2 {
+		t.Fatalf("%d members delta pages: the big group did not span pages", got)
 	}
 }
 
-// TestGroupGrants_NextLinkOfABigGroup_IsTheNextPageToken reads a 1,200-member group directly: the first
-// page holds 999 members and the token continues with the group's next link only.
+// TestGroupGrants_NextLinkOfABigGroup_IsTheNextPageToken reads the members of a 1,200-member group (and of
+// a small one) with one delta round: the first page holds up to 999 entries, the token continues with
+// the round's next link, and every member is granted exactly once.
 func TestGroupGrants_NextLinkOfABigGroup_IsTheNextPageToken(t *testing.T) {
 	t.Parallel()
 	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 22}, azsim.ReaderAppName)
-	var groupID string
-	s.ReadWorld(func(w *world.World) { groupID = w.Groups[0].ID })
+	var groupID, small string
+	var smallMembers int
+	s.ReadWorld(func(w *world.World) { groupID, small, smallMembers = w.Groups[0].ID, w.Groups[1].ID, len(w.Groups[1].Members) })
 	total := addMembers(t, s, groupID, 1200)
 	b, _, err := connector.New(t.Context(), cfg, nil)
 	if err != nil {
@@ -97,7 +100,8 @@ func TestGroupGrants_NextLinkOfABigGroup_IsTheNextPageToken(t *testing.T) {
 	}
 	sy := syncers(t, b)
 	members := map[string]bool{}
-	tok := fmt.Sprintf(`{"w":[{"g":%q,"k":"m"}]}`, groupID)
+	grants := 0
+	tok := fmt.Sprintf(`{"w":[{"g":"%s,%s","k":"d"}]}`, groupID, small)
 	for pages := 0; tok != ""; pages++ {
 		if pages > 3 {
 			t.Fatal("no end after 3 pages")
@@ -106,19 +110,22 @@ func TestGroupGrants_NextLinkOfABigGroup_IsTheNextPageToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pages == 0 && len(gs) != graph.PageSize {
-			t.Fatalf("first page: %d grants, want %d", len(gs), graph.PageSize)
+		if pages == 0 && (len(gs) > graph.PageSize || len(gs) < graph.PageSize-2 || res.NextPageToken == "") {
+			t.Fatalf("first page: %d grants, next %q; want a full page of 999 entries and a next link", len(gs), res.NextPageToken)
 		}
 		for _, g := range gs {
-			if g.GetEntitlement().GetId() != "group:"+groupID+":member" {
-				t.Fatalf("unexpected grant %s", g.GetId())
+			grants++
+			if g.GetEntitlement().GetId() != "group:"+small+":member" {
+				if g.GetEntitlement().GetId() != "group:"+groupID+":member" {
+					t.Fatalf("unexpected grant %s", g.GetId())
+				}
+				members[g.GetPrincipal().GetId().GetResource()] = true
 			}
-			members[g.GetPrincipal().GetId().GetResource()] = true
 		}
 		tok = res.NextPageToken
 	}
-	if len(members) != total {
-		t.Fatalf("%d distinct members, want %d", len(members), total)
+	if len(members) != total || grants != total+smallMembers {
+		t.Fatalf("%d distinct members of the big group in %d grants, want %d in %d", len(members), grants, total, total+smallMembers)
 	}
 }
 
@@ -140,7 +147,7 @@ func TestGroupGrants_AFailedSubRequest_FailsTheCallWithNoGrants(t *testing.T) {
 		status int
 		want   codes.Code
 	}{
-		{"GET /v1.0/groups/{id}/members", 503, codes.Unavailable},
+		{"GET /v1.0/groups/delta", 503, codes.Unavailable},
 		{"GET /v1.0/groups/{id}/owners", 500, codes.Unavailable},
 		{"GET /v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances", 504, codes.Unavailable},
 	} {
@@ -165,8 +172,8 @@ func TestGroupGrants_AFailedSubRequest_FailsTheCallWithNoGrants(t *testing.T) {
 // throttled ones are resent, the failed calls retried by baton, and the file equals ground truth.
 func TestSync_ThrottledAndFailingSubRequests_StillEqualsGroundTruth(t *testing.T) {
 	t.Parallel()
-	rules := []azsim.FaultRule{{Route: "GET /v1.0/groups/{id}/members", Kind: azsim.FaultError, Status: 503, Count: 2}}
-	for _, r := range []string{"GET /v1.0/groups/{id}/members", "GET /v1.0/groups/{id}/owners",
+	rules := []azsim.FaultRule{{Route: "GET /v1.0/groups/delta", Kind: azsim.FaultError, Status: 503, Count: 2}}
+	for _, r := range []string{"GET /v1.0/groups/delta", "GET /v1.0/groups/{id}/owners",
 		"GET /v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"} {
 		rules = append(rules, azsim.FaultRule{Route: r, Kind: azsim.FaultThrottle, Probability: 0.3, RetryAfter: 20 * time.Millisecond})
 	}
@@ -221,6 +228,16 @@ func TestGroupGrants_FanOut_EnqueuesEveryGroupOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, w := range c.W {
+			if w.K == "d" {
+				ids := strings.Split(w.G, ",")
+				if len(ids) > 25 {
+					t.Fatalf("a members delta round of %d groups", len(ids))
+				}
+				for _, id := range ids {
+					reads[id+"|m"]++
+				}
+				continue
+			}
 			reads[w.G+"|"+w.K]++
 		}
 	}

@@ -41,9 +41,10 @@ func DecodePage[T any](r BatchResult) (Page[T], error) {
 }
 
 type batchSubRequest struct {
-	ID     string `json:"id"`
-	Method string `json:"method"`
-	URL    string `json:"url"`
+	ID      string            `json:"id"`
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 type batchSubResponse struct {
@@ -53,8 +54,8 @@ type batchSubResponse struct {
 	Body    json.RawMessage   `json:"body"`
 }
 
-// GetBatch reads many GET targets (relative paths with query, or next links from earlier pages) with JSON
-// batching: BatchSize sub-requests per POST /$batch, the batches of one call sent concurrently. Results
+// GetBatch reads many GET targets (relative paths with query, or next links from earlier pages; delta
+// reads are sent with Prefer: odata.maxpagesize=999) with JSON batching: BatchSize sub-requests per POST /$batch, the batches of one call sent concurrently. Results
 // come back in the order of targets. Graph charges every sub-request against the throttling budget and
 // throttles each on its own: sub-requests answered 429 are resent (only they) once their Retry-After has
 // passed, at most batchThrottleRounds times; then their 429 is returned as their result. A failed batch
@@ -121,7 +122,11 @@ func (c *Client) postBatch(ctx context.Context, idx []int, rels []string) ([]Bat
 		Requests []batchSubRequest `json:"requests"`
 	}{}
 	for k, i := range idx {
-		body.Requests = append(body.Requests, batchSubRequest{ID: strconv.Itoa(k + 1), Method: http.MethodGet, URL: rels[i]})
+		sub := batchSubRequest{ID: strconv.Itoa(k + 1), Method: http.MethodGet, URL: rels[i]}
+		if isDelta(rels[i]) {
+			sub.Headers = map[string]string{"Prefer": deltaPrefer}
+		}
+		body.Requests = append(body.Requests, sub)
 	}
 	var resp struct {
 		Responses []batchSubResponse `json:"responses"`

@@ -79,7 +79,8 @@ type request struct {
 	// nextLink returned by a previous page.
 	target   string
 	body     any
-	eventual bool // ConsistencyLevel: eventual
+	eventual bool   // ConsistencyLevel: eventual
+	prefer   string // Prefer header (e.g. odata.maxpagesize=999)
 	// batch is the number of sub-requests of a $batch (0 for a plain request): the pacer counts them,
 	// and the envelope's own answer says nothing about the budget (each sub-response does).
 	batch int
@@ -135,6 +136,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	raw.Header.Set("Accept", "application/json")
 	if r.eventual {
 		raw.Header.Set("ConsistencyLevel", "eventual")
+	}
+	if r.prefer != "" {
+		raw.Header.Set("Prefer", r.prefer)
 	}
 	if r.body != nil {
 		b, err := json.Marshal(r.body)
