@@ -92,7 +92,9 @@ func TestGroupGrants_NextLinkOfABigGroup_IsTheNextPageToken(t *testing.T) {
 	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 22}, azsim.ReaderAppName)
 	var groupID, small string
 	var smallMembers int
-	s.ReadWorld(func(w *world.World) { groupID, small, smallMembers = w.Groups[0].ID, w.Groups[1].ID, len(w.Groups[1].Members) })
+	s.ReadWorld(func(w *world.World) {
+		groupID, small, smallMembers = w.Groups[0].ID, w.Groups[1].ID, len(w.Groups[1].Members)
+	})
 	total := addMembers(t, s, groupID, 1200)
 	b, _, err := connector.New(t.Context(), cfg, nil)
 	if err != nil {

@@ -101,9 +101,9 @@ func (c *Client) ListGroupEligibilities(ctx context.Context, groupID, next strin
 	return list[GroupSchedule](ctx, c, first(next, GroupEligibilitiesPath(groupID)), false)
 }
 
-// ListServicePrincipals returns one page of service principals of every type.
+// ListServicePrincipals returns one page of service principals of every type, with their app roles.
 func (c *Client) ListServicePrincipals(ctx context.Context, next string) (Page[ServicePrincipal], error) {
-	return list[ServicePrincipal](ctx, c, first(next, "/servicePrincipals?"+q("$select", selectSP, "$top", top(PageSize))), false)
+	return list[ServicePrincipal](ctx, c, first(next, "/servicePrincipals?"+q("$select", selectSP+",appRoles", "$top", top(PageSize))), false)
 }
 
 // ServicePrincipalAppRoles returns the app roles a service principal declares.
