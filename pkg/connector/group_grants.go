@@ -18,9 +18,8 @@ import (
 //
 //   - members: a /groups/delta round selecting members, filtered to deltaGroups groups (id eq … or …),
 //     which returns the members of all of them in pages of up to 999 entries — a large group's members
-//     spread over several pages. It costs one request (1 RU) per page instead of one per group (3 RU with
-//     $top=999, 2 with $select): on the medium tenant 121 instead of 2,146 requests and 4,077 RU
-//     (BENCHMARKS.md);
+//     spread over several pages. It costs one request (1 RU) per page instead of one per group (2 RU):
+//     on the medium tenant 166 pages and RU instead of 2,037 reads and 4,074 RU (BENCHMARKS.md);
 //   - each group's owners and — where PIM for Groups can exist at all — eligibility instances.
 //
 // A cursor reads one page of each of its reads with JSON batching (graph.GetBatch: 20 sub-requests per
