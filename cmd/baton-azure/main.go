@@ -26,6 +26,7 @@ func main() {
 		}
 		return
 	}
+	servePprof()
 	sdkconfig.RunConnector(context.Background(), "baton-azure", version, config.Configuration, connector.New,
 		connectorrunner.WithDefaultCapabilitiesConnectorBuilderV2(connector.Capabilities()))
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
 
@@ -28,8 +29,9 @@ const (
 
 // Client reads ARM. It is safe for concurrent use.
 type Client struct {
-	pl   runtime.Pipeline
-	base *url.URL
+	pl     runtime.Pipeline
+	base   *url.URL
+	pacers *pacers
 }
 
 // New builds a client on azcore's ARM pipeline: the endpoint and token audience come from
@@ -44,6 +46,8 @@ func New(cred azcore.TokenCredential, opts *azarm.ClientOptions) (*Client, error
 		o = *opts
 	}
 	o.DisableRPRegistration = true
+	ps := &pacers{}
+	o.PerRetryPolicies = append(append([]policy.Policy(nil), o.PerRetryPolicies...), ps)
 	c, err := azarm.NewClient(moduleName, moduleVersion, cred, &o)
 	if err != nil {
 		return nil, fmt.Errorf("arm: %w", err)
@@ -52,7 +56,7 @@ func New(cred azcore.TokenCredential, opts *azarm.ClientOptions) (*Client, error
 	if err != nil || base.Host == "" {
 		return nil, fmt.Errorf("arm: endpoint %q is not a URL", c.Endpoint())
 	}
-	return &Client{pl: c.Pipeline(), base: base}, nil
+	return &Client{pl: c.Pipeline(), base: base, pacers: ps}, nil
 }
 
 // Endpoint is the ARM endpoint the client talks to, e.g. https://management.azure.com.

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
+	"github.com/conductorone/baton-sdk/pkg/annotations"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/pagination"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -62,8 +64,16 @@ func TestPruneSafety_FailingCallsReturnErrorsNeverEmptyPages(t *testing.T) {
 		check("List "+typ, len(rsrc), err)
 	}
 	// (License grants read /users, which User.Read.All allows: that call legitimately succeeds here.)
-	for typ, id := range map[string]string{"group": groupID, "directory_role": roleID, "administrative_unit": auID,
-		"enterprise_application": spID} {
+	for _, tok := range []string{"", workToken(groupID)} {
+		gs, _, err := groupGrants(t, sy, tok)
+		check("Grants of groups, token "+tok, len(gs), err)
+	}
+	for _, tok := range []string{"", appWorkToken(spID)} {
+		gs, _, err := sy["enterprise_application"].(connectorbuilder.TypeScopedGrantsSyncer).GrantsForResourceType(ctx, "enterprise_application",
+			rs.SyncOpAttrs{SyncID: "s1", PageToken: pagination.Token{Token: tok}})
+		check("Grants of enterprise applications, token "+tok, len(gs), err)
+	}
+	for typ, id := range map[string]string{"directory_role": roleID, "administrative_unit": auID} {
 		gs, _, err := sy[typ].Grants(ctx, stub(typ, id), rs.SyncOpAttrs{})
 		check("Grants "+typ, len(gs), err)
 	}
@@ -191,13 +201,19 @@ func TestExternalResources_GrantsMatchUsersByObjectID(t *testing.T) {
 	if _, ok := sy["user"]; ok {
 		t.Fatal("users are synced although identities come from another connector's c1z")
 	}
-	groups, _, err := sy["group"].List(t.Context(), nil, rs.SyncOpAttrs{})
+	// Walk the type-scoped group grants: the fan-out's cursors, each to its end.
+	_, fan, err := groupGrants(t, sy, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var enq v2.EnqueuePageTokens
+	annos := annotations.Annotations(fan.Annotations)
+	if ok, err := annos.Pick(&enq); !ok || err != nil {
+		t.Fatalf("fan-out enqueued nothing (%v)", err)
+	}
 	matched := 0
-	for _, g := range groups {
-		grants, _, err := sy["group"].Grants(t.Context(), g, rs.SyncOpAttrs{})
+	for _, tok := range enq.GetPageTokens() {
+		grants, _, err := groupGrants(t, sy, tok)
 		if err != nil {
 			t.Fatal(err)
 		}

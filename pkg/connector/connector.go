@@ -33,6 +33,11 @@ type Connector struct {
 	azMu     sync.Mutex
 	az       *azureState // what the current sync learned from ARM (azure_state.go)
 	pageSize int         // grants per page of the RBAC cursors; 0 = grantsPerPage
+	// appRoles holds the app roles of the enterprise applications listed by this process until their
+	// entitlements are built (enterprise_application.go); a miss reads them from Graph.
+	appRoles *appRoleCache
+	// grantBytes is the byte budget of a page of batched grants (group_batch.go); 0 = maxGrantPageBytes.
+	grantBytes int
 }
 
 // New builds the connector from its configuration. It makes no network call; Validate does.
@@ -61,7 +66,8 @@ func newConnector(cfg *config.Azure) (*Connector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errPrefix, err)
 	}
-	return &Connector{s: s, cred: cred, graph: g, arm: a, spTypes: newPrincipalTypes(), risk: newRiskCache(), roles: &roleCatalog{}}, nil
+	return &Connector{s: s, cred: cred, graph: g, arm: a, spTypes: newPrincipalTypes(), risk: newRiskCache(), roles: &roleCatalog{},
+		appRoles: &appRoleCache{m: map[string][]graph.AppRole{}}}, nil
 }
 
 // Capabilities is a credential-free connector for `baton-azure capabilities`.

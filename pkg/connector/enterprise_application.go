@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"strings"
+	"sync"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/types/entitlement"
@@ -10,6 +11,28 @@ import (
 
 	"github.com/baton-azure/baton-azure/pkg/graph"
 )
+
+// appRoleCache holds app roles read with the service principal listing, so that building entitlements
+// needs no request per application. Each entry is taken once; a process that did not list (a resumed
+// sync) reads the roles from Graph instead.
+type appRoleCache struct {
+	mu sync.Mutex
+	m  map[string][]graph.AppRole
+}
+
+func (c *appRoleCache) put(spID string, roles []graph.AppRole) {
+	c.mu.Lock()
+	c.m[strings.ToLower(spID)] = roles
+	c.mu.Unlock()
+}
+
+func (c *appRoleCache) take(spID string) ([]graph.AppRole, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	roles, ok := c.m[strings.ToLower(spID)]
+	delete(c.m, strings.ToLower(spID))
+	return roles, ok
+}
 
 // defaultAccessRoleID is the appRoleId of a "default access" assignment.
 const defaultAccessRoleID = "00000000-0000-0000-0000-000000000000"
@@ -39,6 +62,7 @@ func (s *enterpriseAppSyncer) List(ctx context.Context, parent *v2.ResourceId, o
 		profile := map[string]any{"app_id": sp.AppID, "service_principal_type": sp.ServicePrincipalType,
 			"enabled": sp.AccountEnabled, "app_role_assignment_required": sp.AppRoleAssignmentRequired}
 		setIf(profile, "app_owner_organization_id", sp.AppOwnerOrganizationID)
+		s.c.appRoles.put(sp.ID, sp.AppRoles)
 		r, err := rs.NewAppResource(sp.DisplayName, resourceTypeOf(typeEnterpriseApp), sp.ID, []rs.AppTraitOption{rs.WithAppProfile(profile)})
 		if err != nil {
 			return nil, nil, wrapErr(err, "build enterprise application "+sp.ID)
@@ -49,9 +73,12 @@ func (s *enterpriseAppSyncer) List(ctx context.Context, parent *v2.ResourceId, o
 }
 
 func (s *enterpriseAppSyncer) Entitlements(ctx context.Context, res *v2.Resource, _ rs.SyncOpAttrs) ([]*v2.Entitlement, *rs.SyncOpResults, error) {
-	roles, err := s.c.graph.ServicePrincipalAppRoles(ctx, res.GetId().GetResource())
-	if err != nil {
-		return nil, nil, wrapErr(err, "read app roles of "+res.GetId().GetResource())
+	roles, ok := s.c.appRoles.take(res.GetId().GetResource())
+	if !ok {
+		var err error
+		if roles, err = s.c.graph.ServicePrincipalAppRoles(ctx, res.GetId().GetResource()); err != nil {
+			return nil, nil, wrapErr(err, "read app roles of "+res.GetId().GetResource())
+		}
 	}
 	name := res.GetDisplayName()
 	principals := directoryPrincipalTypes()
@@ -80,53 +107,10 @@ func appRoleSlug(appRoleID string) string {
 	return "app-role-" + strings.ToLower(appRoleID)
 }
 
-const phaseAssignedTo = "assigned-to"
-
-func (s *enterpriseAppSyncer) Grants(ctx context.Context, res *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	cur, err := newCursor(opts.PageToken.Token, phaseAssignedTo, phaseOwners)
-	if err != nil {
-		return nil, nil, err
-	}
-	spID := res.GetId().GetResource()
-	var grants []*v2.Grant
-	var next string
-	switch cur.phase() {
-	case phaseAssignedTo:
-		page, err := s.c.graph.ListAppRoleAssignedTo(ctx, spID, cur.link())
-		if err != nil {
-			return nil, nil, wrapErr(err, "list app role assignments of "+spID)
-		}
-		if err := s.c.resolvePrincipals(ctx, s.c.unresolvedPrincipalIDs(page.Value)); err != nil {
-			return nil, nil, err
-		}
-		for _, a := range page.Value {
-			p, ok := s.c.principalOfType(a.PrincipalType, a.PrincipalID)
-			if !ok {
-				continue // a principal that is not synced (skip-ad-groups)
-			}
-			grants = append(grants, s.c.newGrant(res, appRoleSlug(a.AppRoleID), p, map[string]any{"app_role_assignment_id": a.ID}))
-		}
-		next = page.NextLink
-	case phaseOwners:
-		page, err := s.c.graph.ListServicePrincipalOwners(ctx, spID, cur.link())
-		if err != nil {
-			return nil, nil, wrapErr(err, "list owners of "+spID)
-		}
-		for _, o := range page.Value {
-			p, ok := s.c.principalOf(o)
-			if !ok {
-				skipUnmodelled(ctx, "enterprise application "+spID+" owners", o)
-				continue
-			}
-			grants = append(grants, s.c.newGrant(res, entOwner, p, nil))
-		}
-		next = page.NextLink
-	}
-	tok, err := cur.advance(next)
-	if err != nil {
-		return nil, nil, err
-	}
-	return grants, &rs.SyncOpResults{NextPageToken: tok}, nil
+// Grants returns nothing: enterprise application grants are type-scoped (GrantsForResourceType,
+// enterprise_application_grants.go).
+func (s *enterpriseAppSyncer) Grants(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return nil, nil, nil
 }
 
 // unresolvedPrincipalIDs are the principals of assignments whose resource type needs a lookup: service

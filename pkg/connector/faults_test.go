@@ -6,6 +6,7 @@ import (
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/connectorbuilder"
+	"github.com/conductorone/baton-sdk/pkg/pagination"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -42,6 +43,13 @@ func TestPruneSafety_A5xxOnEachCall_IsAnUnavailableErrorNotAnEmptyPage(t *testin
 			return len(g), err
 		}
 	}
+	typeScopedGrants := func(typ, token string) call {
+		return func(sr connectorbuilder.ResourceSyncerV2) (int, error) {
+			g, _, err := sr.(connectorbuilder.TypeScopedGrantsSyncer).GrantsForResourceType(t.Context(), typ,
+				rs.SyncOpAttrs{SyncID: "s1", PageToken: pagination.Token{Token: token}})
+			return len(g), err
+		}
+	}
 	entitlements := func(typ, id string) call {
 		return func(sr connectorbuilder.ResourceSyncerV2) (int, error) {
 			e, _, err := sr.Entitlements(t.Context(), stub(typ, id), rs.SyncOpAttrs{})
@@ -56,7 +64,9 @@ func TestPruneSafety_A5xxOnEachCall_IsAnUnavailableErrorNotAnEmptyPage(t *testin
 		{"GET /v1.0/users", "user", list},
 		{"GET /v1.0/identityProtection/riskyUsers", "user", list},
 		{"GET /v1.0/groups", "group", list},
-		{"GET /v1.0/groups/{id}/members", "group", grants("group", groupID)},
+		{"GET /v1.0/groups", "group", typeScopedGrants("group", "")},
+		{"GET /v1.0/groups/delta", "group", typeScopedGrants("group", workToken(groupID))},
+		{"GET /v1.0/groups/{id}/owners", "group", typeScopedGrants("group", workToken(groupID))},
 		{"GET /v1.0/roleManagement/directory/roleDefinitions", "directory_role", list},
 		{"GET /v1.0/roleManagement/directory/roleAssignmentScheduleInstances", "directory_role", grants("directory_role", roleID)},
 		{"GET /v1.0/administrativeUnits", "administrative_unit", list},
@@ -64,7 +74,9 @@ func TestPruneSafety_A5xxOnEachCall_IsAnUnavailableErrorNotAnEmptyPage(t *testin
 		{"GET /v1.0/roleManagement/directory/roleAssignments", "administrative_unit", entitlements("administrative_unit", auID)},
 		{"GET /v1.0/servicePrincipals", "enterprise_application", list},
 		{"GET /v1.0/servicePrincipals/{id}", "enterprise_application", entitlements("enterprise_application", spID)},
-		{"GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo", "enterprise_application", grants("enterprise_application", spID)},
+		{"GET /v1.0/servicePrincipals", "enterprise_application", typeScopedGrants("enterprise_application", "")},
+		{"GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo", "enterprise_application", typeScopedGrants("enterprise_application", appWorkToken(spID))},
+		{"GET /v1.0/servicePrincipals/{id}/owners", "enterprise_application", typeScopedGrants("enterprise_application", appWorkToken(spID))},
 		{"GET /v1.0/subscribedSkus", "license", list},
 		{"GET /v1.0/users", "license", grants("license", skuID)},
 	} {

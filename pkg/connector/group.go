@@ -13,7 +13,8 @@ import (
 	"github.com/baton-azure/baton-azure/pkg/graph"
 )
 
-// groupSyncer lists groups with their members, owners and PIM for Groups eligibilities.
+// groupSyncer lists groups; their members, owners and PIM for Groups eligibilities are type-scoped grants
+// (group_grants.go).
 type groupSyncer struct{ c *Connector }
 
 func (s *groupSyncer) ResourceType(context.Context) *v2.ResourceType {
@@ -111,63 +112,9 @@ const (
 	phaseEligible = "eligible"
 )
 
-func (s *groupSyncer) Grants(ctx context.Context, res *v2.Resource, opts rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	phases := []string{phaseMembers, phaseOwners}
-	if !s.c.s.skipP2 {
-		phases = append(phases, phaseEligible)
-	}
-	cur, err := newCursor(opts.PageToken.Token, phases...)
-	if err != nil {
-		return nil, nil, err
-	}
-	groupID := res.GetId().GetResource()
-	var grants []*v2.Grant
-	var next string
-	switch cur.phase() {
-	case phaseMembers, phaseOwners:
-		list, slug := s.c.graph.ListGroupMembers, entMember
-		if cur.phase() == phaseOwners {
-			list, slug = s.c.graph.ListGroupOwners, entOwner
-		}
-		page, err := list(ctx, groupID, cur.link())
-		if err != nil {
-			return nil, nil, wrapErr(err, "list "+cur.phase()+" of group "+groupID)
-		}
-		for _, o := range page.Value {
-			p, ok := s.c.principalOf(o)
-			if !ok {
-				skipUnmodelled(ctx, "group "+groupID+" "+cur.phase(), o)
-				continue
-			}
-			grants = append(grants, s.c.newGrant(res, slug, p, nil))
-		}
-		next = page.NextLink
-	case phaseEligible:
-		page, err := s.c.graph.ListGroupEligibilities(ctx, groupID, cur.link())
-		if err != nil {
-			if isPremiumError(err) {
-				return nil, nil, premiumError("PIM for Groups eligibility", err)
-			}
-			return nil, nil, wrapErr(err, "list PIM for Groups eligibilities of group "+groupID)
-		}
-		for _, e := range page.Value {
-			p, ok := s.c.schedulePrincipal(ctx, "group "+groupID+" eligibility", e.Principal, e.PrincipalID)
-			if !ok {
-				continue
-			}
-			slug := entEligibleMember
-			if e.AccessID == "owner" {
-				slug = entEligibleOwner
-			}
-			grants = append(grants, s.c.newGrant(res, slug, p, scheduleMetadata(e.StartDateTime, e.EndDateTime)))
-		}
-		next = page.NextLink
-	}
-	tok, err := cur.advance(next)
-	if err != nil {
-		return nil, nil, err
-	}
-	return grants, &rs.SyncOpResults{NextPageToken: tok}, nil
+// Grants returns nothing: group grants are type-scoped (GrantsForResourceType, group_grants.go).
+func (s *groupSyncer) Grants(context.Context, *v2.Resource, rs.SyncOpAttrs) ([]*v2.Grant, *rs.SyncOpResults, error) {
+	return nil, nil, nil
 }
 
 // schedulePrincipal maps the expanded principal of an assignment or schedule instance. Graph expands a

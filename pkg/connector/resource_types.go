@@ -69,7 +69,8 @@ func resourceTypeOf(id string) *v2.ResourceType {
 	case typeUser:
 		return resourceType(id, "User", "Microsoft Entra users, members and guests", user, skipEntitlementsAndGrants())
 	case typeGroup:
-		return resourceType(id, "Group", "Microsoft Entra groups: security, Microsoft 365, distribution, dynamic, role-assignable, AD-synced", group)
+		return resourceType(id, "Group", "Microsoft Entra groups: security, Microsoft 365, distribution, dynamic, role-assignable, AD-synced", group,
+			typeScopedGrants())
 	case typeDirectoryRole:
 		return resourceType(id, "Directory role", "Microsoft Entra role definitions, built-in and custom",
 			[]v2.ResourceType_Trait{v2.ResourceType_TRAIT_ROLE})
@@ -77,7 +78,7 @@ func resourceTypeOf(id string) *v2.ResourceType {
 		return resourceType(id, "Administrative unit", "Microsoft Entra administrative units and their scoped roles", group)
 	case typeEnterpriseApp:
 		return resourceType(id, "Enterprise application", "Service principals of applications, their owners and app roles",
-			[]v2.ResourceType_Trait{v2.ResourceType_TRAIT_APP})
+			[]v2.ResourceType_Trait{v2.ResourceType_TRAIT_APP}, typeScopedGrants())
 	case typeManagedIdentity:
 		return resourceType(id, "Managed identity", "Service principals of system- and user-assigned managed identities", nil,
 			skipEntitlementsAndGrants())

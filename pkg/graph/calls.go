@@ -59,6 +59,12 @@ func (c *Client) ListRiskyUsers(ctx context.Context, next string) (Page[RiskyUse
 	return list[RiskyUser](ctx, c, first(next, "/identityProtection/riskyUsers?"+q("$select", "id,riskLevel,riskState", "$top", "500")), false)
 }
 
+// ListGroupKinds returns one page of groups with only what decides their kind (id, groupTypes,
+// securityEnabled, mailEnabled, onPremisesSyncEnabled).
+func (c *Client) ListGroupKinds(ctx context.Context, next string) (Page[Group], error) {
+	return list[Group](ctx, c, first(next, "/groups?"+q("$select", "id,groupTypes,securityEnabled,mailEnabled,onPremisesSyncEnabled", "$top", top(PageSize))), false)
+}
+
 // ListGroups returns one page of groups.
 func (c *Client) ListGroups(ctx context.Context, next string) (Page[Group], error) {
 	return list[Group](ctx, c, first(next, "/groups?"+q("$select", selectGroup, "$top", top(PageSize))), false)
@@ -66,23 +72,38 @@ func (c *Client) ListGroups(ctx context.Context, next string) (Page[Group], erro
 
 // ListGroupMembers returns one page of a group's direct members.
 func (c *Client) ListGroupMembers(ctx context.Context, groupID, next string) (Page[DirectoryObject], error) {
-	return list[DirectoryObject](ctx, c, first(next, "/groups/"+groupID+"/members?"+q("$select", selectRef, "$top", top(PageSize))), false)
+	return list[DirectoryObject](ctx, c, first(next, GroupMembersPath(groupID)), false)
+}
+
+// GroupMembersPath is the first page of a group's direct members, for GetBatch.
+func GroupMembersPath(groupID string) string {
+	return "/groups/" + groupID + "/members?" + q("$select", selectRef, "$top", top(PageSize))
+}
+
+// GroupOwnersPath is the first page of a group's owners, for GetBatch.
+func GroupOwnersPath(groupID string) string {
+	return "/groups/" + groupID + "/owners?" + q("$select", selectRef, "$top", top(PageSize))
+}
+
+// GroupEligibilitiesPath is the first page of a group's PIM for Groups eligibility instances, for GetBatch.
+func GroupEligibilitiesPath(groupID string) string {
+	return "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?" +
+		q("$filter", "groupId eq "+quote(groupID), "$expand", "principal")
 }
 
 // ListGroupOwners returns one page of a group's owners.
 func (c *Client) ListGroupOwners(ctx context.Context, groupID, next string) (Page[DirectoryObject], error) {
-	return list[DirectoryObject](ctx, c, first(next, "/groups/"+groupID+"/owners?"+q("$select", selectRef, "$top", top(PageSize))), false)
+	return list[DirectoryObject](ctx, c, first(next, GroupOwnersPath(groupID)), false)
 }
 
 // ListGroupEligibilities returns one page of a group's PIM for Groups eligibility instances.
 func (c *Client) ListGroupEligibilities(ctx context.Context, groupID, next string) (Page[GroupSchedule], error) {
-	return list[GroupSchedule](ctx, c, first(next, "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?"+
-		q("$filter", "groupId eq "+quote(groupID), "$expand", "principal")), false)
+	return list[GroupSchedule](ctx, c, first(next, GroupEligibilitiesPath(groupID)), false)
 }
 
-// ListServicePrincipals returns one page of service principals of every type.
+// ListServicePrincipals returns one page of service principals of every type, with their app roles.
 func (c *Client) ListServicePrincipals(ctx context.Context, next string) (Page[ServicePrincipal], error) {
-	return list[ServicePrincipal](ctx, c, first(next, "/servicePrincipals?"+q("$select", selectSP, "$top", top(PageSize))), false)
+	return list[ServicePrincipal](ctx, c, first(next, "/servicePrincipals?"+q("$select", selectSP+",appRoles", "$top", top(PageSize))), false)
 }
 
 // ServicePrincipalAppRoles returns the app roles a service principal declares.
@@ -94,13 +115,23 @@ func (c *Client) ServicePrincipalAppRoles(ctx context.Context, id string) ([]App
 
 // ListAppRoleAssignedTo returns one page of the app role assignments granted on a resource service principal.
 func (c *Client) ListAppRoleAssignedTo(ctx context.Context, spID, next string) (Page[AppRoleAssignment], error) {
-	return list[AppRoleAssignment](ctx, c, first(next, "/servicePrincipals/"+spID+"/appRoleAssignedTo?"+
-		q("$select", "id,appRoleId,principalId,principalType,resourceId", "$top", top(PageSize))), false)
+	return list[AppRoleAssignment](ctx, c, first(next, AppRoleAssignedToPath(spID)), false)
+}
+
+// AppRoleAssignedToPath is the first page of the app role assignments granted on a resource service
+// principal, for GetBatch.
+func AppRoleAssignedToPath(spID string) string {
+	return "/servicePrincipals/" + spID + "/appRoleAssignedTo?" + q("$select", "id,appRoleId,principalId,principalType,resourceId", "$top", top(PageSize))
+}
+
+// ServicePrincipalOwnersPath is the first page of a service principal's owners, for GetBatch.
+func ServicePrincipalOwnersPath(spID string) string {
+	return "/servicePrincipals/" + spID + "/owners?" + q("$select", selectRef, "$top", top(PageSize))
 }
 
 // ListServicePrincipalOwners returns one page of a service principal's owners.
 func (c *Client) ListServicePrincipalOwners(ctx context.Context, spID, next string) (Page[DirectoryObject], error) {
-	return list[DirectoryObject](ctx, c, first(next, "/servicePrincipals/"+spID+"/owners?"+q("$select", selectRef, "$top", top(PageSize))), false)
+	return list[DirectoryObject](ctx, c, first(next, ServicePrincipalOwnersPath(spID)), false)
 }
 
 // GetByIDs resolves up to 1000 directory object ids (POST /directoryObjects/getByIds).

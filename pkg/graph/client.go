@@ -39,6 +39,7 @@ type Client struct {
 	pl      runtime.Pipeline
 	base    *url.URL
 	version string
+	pacer   graphPacer
 }
 
 // New validates opts and builds a client. Retries are left to the caller (baton's syncer retries
@@ -65,7 +66,7 @@ func New(o Options) (*Client, error) {
 	pl := runtime.NewPipeline("graph", "v1", runtime.PipelineOptions{
 		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(o.Credential, []string{o.Scope}, nil)},
 	}, copts)
-	return &Client{pl: pl, base: base, version: o.Version}, nil
+	return &Client{pl: pl, base: base, version: o.Version, pacer: newGraphPacer()}, nil
 }
 
 // Host is the host[:port] the client talks to.
@@ -78,7 +79,11 @@ type request struct {
 	// nextLink returned by a previous page.
 	target   string
 	body     any
-	eventual bool // ConsistencyLevel: eventual
+	eventual bool   // ConsistencyLevel: eventual
+	prefer   string // Prefer header (e.g. odata.maxpagesize=999)
+	// batch is the number of sub-requests of a $batch (0 for a plain request): the pacer counts them,
+	// and the envelope's own answer says nothing about the budget (each sub-response does).
+	batch int
 }
 
 // resolve turns a relative target into an absolute URL and refuses absolute URLs for another host:
@@ -132,6 +137,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	if r.eventual {
 		raw.Header.Set("ConsistencyLevel", "eventual")
 	}
+	if r.prefer != "" {
+		raw.Header.Set("Prefer", r.prefer)
+	}
 	if r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
@@ -141,11 +149,17 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			return err
 		}
 	}
+	if err := c.pacer.p.Wait(ctx, float64(max(r.batch, 1))); err != nil {
+		return fmt.Errorf("graph: %s %s: %w", r.method, pathOf(target), err)
+	}
 	resp, err := c.pl.Do(req)
 	if err != nil {
 		return fmt.Errorf("graph: %s %s: %w", r.method, pathOf(target), err)
 	}
 	defer resp.Body.Close()
+	if r.batch == 0 {
+		c.pacer.observe(resp.Header, resp.StatusCode)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return parseError(resp, r.method, pathOf(target))
 	}

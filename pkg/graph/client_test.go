@@ -16,7 +16,7 @@ import (
 	"github.com/baton-azure/baton-azure/pkg/graph"
 )
 
-func newClient(t *testing.T, o azsim.Options) (*azsim.Server, *graph.Client) {
+func newClient(t testing.TB, o azsim.Options) (*azsim.Server, *graph.Client) {
 	t.Helper()
 	o.NoListener = true
 	s, err := azsim.New(o)
