@@ -18,7 +18,10 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/baton-azure/baton-azure/pkg/internal/reauth"
 )
 
 const (
@@ -44,6 +47,8 @@ func New(cred azcore.TokenCredential, opts *azarm.ClientOptions) (*Client, error
 		o = *opts
 	}
 	o.DisableRPRegistration = true
+	// One fresh token after an early "token expired" 401 (copied so the caller's slice is not shared).
+	o.PerCallPolicies = append(append([]policy.Policy(nil), o.PerCallPolicies...), reauth.Policy{})
 	c, err := azarm.NewClient(moduleName, moduleVersion, cred, &o)
 	if err != nil {
 		return nil, fmt.Errorf("arm: %w", err)
