@@ -51,6 +51,9 @@ func wrapErr(err error, action string) error {
 	var retryAfter time.Duration
 	if ge, ok := graph.AsError(err); ok {
 		httpStatus, retryAfter = ge.StatusCode, ge.RetryAfter
+		if ge.StatusCode == http.StatusForbidden {
+			msg += graphForbiddenFix
+		}
 	} else if ae, ok := arm.AsError(err); ok {
 		httpStatus, retryAfter = ae.StatusCode, ae.RetryAfter
 	} else {
@@ -72,6 +75,10 @@ func wrapErr(err error, action string) error {
 	}
 	return st.Err()
 }
+
+// graphForbiddenFix tells what to do about a Graph 403 on a read.
+const graphForbiddenFix = " — Microsoft Graph refused the app: grant it the application permissions `baton-azure permissions` lists " +
+	"(with admin consent); members of a group with hidden membership also need Member.Read.Hidden"
 
 // grpcCode is the single mapping from an HTTP status to a gRPC code.
 func grpcCode(httpStatus int) codes.Code {
