@@ -12,7 +12,8 @@ import (
 )
 
 // newConnectorServer builds the connector server as baton-sdk's RunConnector does (its runConnectorFunc
-// is unexported; main uses DefineConfigurationV2 to wrap the command, see output.go).
+// is unexported; main uses DefineConfigurationV2 to wrap the command, see output.go), with grants kept
+// consistent with the principals the sync listed (connector.ConsistentGrants).
 func newConnectorServer(ctx context.Context, cfg *config.Azure, rt cli.RunTimeOpts) (types.ConnectorServer, error) {
 	b, opts, err := connector.New(ctx, cfg, &cli.ConnectorOpts{
 		TokenSource: rt.TokenSource, SelectedAuthMethod: rt.SelectedAuthMethod,
@@ -22,5 +23,9 @@ func newConnectorServer(ctx context.Context, cfg *config.Azure, rt cli.RunTimeOp
 		return nil, err
 	}
 	opts = append(opts, connectorbuilder.WithSessionStore(rt.SessionStore))
-	return connectorbuilder.NewConnector(ctx, b, opts...)
+	srv, err := connectorbuilder.NewConnector(ctx, b, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return connector.ConsistentGrants(srv), nil
 }
