@@ -51,11 +51,18 @@ func keepPreviousFileOnFailure(cmd *cobra.Command, v *viper.Viper) {
 		}
 		out := v.GetString("file")
 		partial := out + ".partial"
-		if err := seedPartial(out, partial); err != nil {
+		seeded, err := seedPartial(out, partial)
+		if err != nil {
 			return fmt.Errorf("baton-azure: preparing %s: %w", partial, err)
 		}
 		v.Set("file", partial)
 		if err := run(c, args); err != nil {
+			if seeded != nil && unchanged(partial, seeded) {
+				// Nothing was written (bad input, failed validation): drop the copy.
+				_ = os.Remove(partial)
+				fmt.Fprintf(os.Stderr, "baton-azure: the sync failed; %s is unchanged\n", out)
+				return err
+			}
 			fmt.Fprintf(os.Stderr, "baton-azure: the sync failed; %s is unchanged and the unfinished sync is kept in %s "+
 				"(the next run resumes it)\n", out, partial)
 			return err
@@ -68,32 +75,41 @@ func keepPreviousFileOnFailure(cmd *cobra.Command, v *viper.Viper) {
 }
 
 // seedPartial copies out to partial when partial does not exist yet (an existing partial is an
-// unfinished sync to resume).
-func seedPartial(out, partial string) error {
+// unfinished sync to resume) and returns the copy's file info (nil when nothing was copied).
+func seedPartial(out, partial string) (fs.FileInfo, error) {
 	if _, err := os.Stat(partial); err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return err
+		return nil, err
 	}
 	src, err := os.Open(out)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer src.Close()
 	tmp := partial + ".copy"
 	dst, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := io.Copy(dst, src); err != nil {
 		_ = dst.Close()
 		_ = os.Remove(tmp)
-		return err
+		return nil, err
 	}
 	if err := dst.Close(); err != nil {
 		_ = os.Remove(tmp)
-		return err
+		return nil, err
 	}
-	return os.Rename(tmp, partial)
+	if err := os.Rename(tmp, partial); err != nil {
+		return nil, err
+	}
+	return os.Stat(partial)
+}
+
+// unchanged reports whether path is still the file described by before (same size and modification time).
+func unchanged(path string, before fs.FileInfo) bool {
+	now, err := os.Stat(path)
+	return err == nil && now.Size() == before.Size() && now.ModTime().Equal(before.ModTime())
 }
