@@ -168,3 +168,48 @@ func tail(s string, n int) string {
 	}
 	return s
 }
+
+// TestFailedSync_RerunResumesFromThePartialFile fails a sync on a permanent 403 (members of one group),
+// lifts the refusal and reruns: baton-sdk resumes the unfinished sync kept in FILE.partial (it logs
+// "resumed previous sync"), the file at -f then equals the ground truth and the partial is gone.
+func TestFailedSync_RerunResumesFromThePartialFile(t *testing.T) {
+	t.Parallel()
+	binary(t)
+	s, e := startSim(t, azsim.Options{Preset: "tiny", Seed: 23})
+	var group string
+	s.ReadWorld(func(w *world.World) {
+		for _, g := range w.Groups {
+			if len(g.Members) > 0 {
+				group = g.ID
+			}
+		}
+	})
+	if err := s.SetFaults("none", azsim.FaultRule{Route: "graph", Path: "/v1.0/groups/" + group + "/members*", Kind: azsim.FaultForbidden}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "sync.c1z")
+	env := "BATON_AZURE_CLIENT_SECRET=" + e.ClientSecret
+	if r := runBinary(t, connectorArgs(e, out), env); r.Err == nil {
+		t.Fatal("the sync succeeded despite the 403")
+	}
+	if _, err := os.Stat(out + ".partial"); err != nil {
+		t.Fatalf("no unfinished sync kept: %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("the failed sync wrote the output file")
+	}
+	if err := s.SetFaults("none"); err != nil {
+		t.Fatal(err)
+	}
+	r := runBinary(t, connectorArgs(e, out), env)
+	if r.Err != nil {
+		t.Fatalf("rerun: %v\n%s", r.Err, tail(r.Stderr, 3000))
+	}
+	if !strings.Contains(r.Stderr, "resumed previous sync") {
+		t.Errorf("the rerun did not resume the unfinished sync:\n%s", tail(r.Stderr, 2000))
+	}
+	assertTruth(t, s, out, groundtruth.Options{})
+	if _, err := os.Stat(out + ".partial"); err == nil {
+		t.Error("the partial file is still there after the finished sync")
+	}
+}

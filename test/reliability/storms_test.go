@@ -3,6 +3,7 @@ package reliability
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -120,6 +121,9 @@ func TestStorms_SyncUnderEachFaultProfile_EqualsGroundTruth(t *testing.T) {
 	for _, preset := range presets {
 		for _, p := range stormProfiles {
 			if p.soakOnly && !soak() {
+				continue
+			}
+			if only := os.Getenv("BATON_AZURE_SOAK_PROFILES"); only != "" && !slices.Contains(strings.Fields(only), p.name) {
 				continue
 			}
 			t.Run(preset+"/"+p.name, func(t *testing.T) {
