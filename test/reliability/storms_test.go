@@ -68,11 +68,12 @@ var stormProfiles = []stormProfile{
 		rules: func(soak bool) []azsim.FaultRule {
 			return []azsim.FaultRule{{Route: "*", Kind: azsim.FaultReset, Probability: 0.01}}
 		}},
-	{name: "token-revocation", what: "tokens live 60 s and are revoked early: Graph and ARM refuse every token older than 2 s with 401 " +
-		"(a 60 s token is inside azidentity's 5 min refresh window, so it is renewed often; a longer revocation age never fires)",
+	{name: "token-revocation", what: "tokens live 60 s, and every 25th Graph or ARM request finds its token revoked early: 401 " +
+		"\"token expired\" long before its expiry (deterministic, unlike an age limit: a 60 s token is inside azidentity's " +
+		"5 min refresh window, so how old tokens get depends on timing)",
 		tokenLifetime: time.Minute,
 		rules: func(bool) []azsim.FaultRule {
-			return []azsim.FaultRule{{Route: "*", Kind: azsim.FaultTokenExpired, MaxTokenAge: 2 * time.Second}}
+			return []azsim.FaultRule{{Route: "*", Kind: azsim.FaultTokenExpired, MaxTokenAge: time.Nanosecond, Every: 25}}
 		}},
 	{name: "flaky", named: azsim.FaultsFlaky, soakOnly: true, what: "azsim's flaky profile: 2 % 5xx, 1 % 429 (Retry-After 1 s), 0.5 % resets"},
 	{name: "storm", named: azsim.FaultsStorm, soakOnly: true, what: "azsim's storm profile: 10 % 429 (Retry-After 1.5 s), 2 % 429 without Retry-After, 2 % 5xx"},
