@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -41,6 +42,13 @@ func wrapErr(err error, action string) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return status.Error(codes.DeadlineExceeded, msg)
+	}
+	// The token endpoint refused the credential (a wrong or expired secret, an unknown app): retrying
+	// cannot help, so it must not be Unavailable.
+	var afe *azidentity.AuthenticationFailedError
+	if errors.As(err, &afe) && afe.RawResponse != nil && afe.RawResponse.StatusCode >= 400 && afe.RawResponse.StatusCode < 500 &&
+		afe.RawResponse.StatusCode != http.StatusTooManyRequests {
+		return status.Error(codes.Unauthenticated, msg)
 	}
 	var fh *graph.ForeignHostError
 	var afh *arm.ForeignHostError

@@ -70,12 +70,13 @@ func TestHardFailures_FailNamingTheObjectAndFix_PreviousFileUntouched(t *testing
 		rules  []azsim.FaultRule
 		secret string   // overrides the right secret
 		want   []string // in stderr
+		code   int      // exit code: the gRPC code of the error
 	}{
 		{name: "403 on one subscription", rules: []azsim.FaultRule{{Route: "arm", Path: "/subscriptions/" + sub + "*", Kind: azsim.FaultForbidden}},
-			want: []string{sub, "403", "Reader"}},
+			want: []string{sub, "403", "Reader"}, code: 7},
 		{name: "403 on one group's members", rules: []azsim.FaultRule{{Route: "graph", Path: "/v1.0/groups/" + group + "/members*", Kind: azsim.FaultForbidden}},
-			want: []string{group, "403", "baton-azure permissions"}},
-		{name: "invalid client secret", secret: "not-the-secret-0000", want: []string{"AADSTS7000215", "secret"}},
+			want: []string{group, "403", "baton-azure permissions"}, code: 7},
+		{name: "invalid client secret", secret: "not-the-secret-0000", want: []string{"AADSTS7000215", "secret"}, code: 16},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -92,6 +93,12 @@ func TestHardFailures_FailNamingTheObjectAndFix_PreviousFileUntouched(t *testing
 			r := runBinary(t, connectorArgs(e, path), "BATON_AZURE_CLIENT_SECRET="+secret)
 			if r.Err == nil || r.ExitCode == 0 {
 				t.Fatalf("the sync succeeded (exit %d); want a failure\n%s", r.ExitCode, r.Stderr)
+			}
+			if r.ExitCode != tc.code {
+				t.Errorf("exit code %d, want %d", r.ExitCode, tc.code)
+			}
+			if strings.Contains(r.Stderr, "retrying operation") && tc.code != 0 {
+				t.Error("a permanent failure was retried")
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(r.Stderr+r.Stdout, w) {
