@@ -2,9 +2,12 @@ package connector
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -49,6 +52,15 @@ func wrapErr(err error, action string) error {
 	if errors.As(err, &afe) && afe.RawResponse != nil && afe.RawResponse.StatusCode >= 400 && afe.RawResponse.StatusCode < 500 &&
 		afe.RawResponse.StatusCode != http.StatusTooManyRequests {
 		return status.Error(codes.Unauthenticated, msg)
+	}
+	// A certificate that does not verify will not verify on a retry either.
+	var cve *tls.CertificateVerificationError
+	var uae x509.UnknownAuthorityError
+	// (MSAL flattens its transport errors to text, so match Go's messages too.)
+	if errors.As(err, &cve) || errors.As(err, &uae) || strings.Contains(err.Error(), "tls: failed to verify certificate") ||
+		strings.Contains(err.Error(), "x509: certificate signed by unknown authority") {
+		return status.Error(codes.FailedPrecondition, msg+" — the server's TLS certificate is not trusted: check the endpoint, "+
+			"or give the CA that signed it with ca-file (BATON_CA_FILE)")
 	}
 	var fh *graph.ForeignHostError
 	var afh *arm.ForeignHostError

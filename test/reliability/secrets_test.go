@@ -223,6 +223,12 @@ func TestTrust_UntrustedCertificateFails(t *testing.T) {
 	if r.Err == nil {
 		t.Fatal("the sync trusted azsim's certificate without its CA")
 	}
+	if strings.Contains(r.Stderr, "retrying operation") {
+		t.Error("an untrusted certificate was retried as if transient")
+	}
+	if r.ExitCode != 9 || !strings.Contains(r.Stderr, "ca-file") {
+		t.Errorf("exit %d, want 9 (FailedPrecondition) with the fix (ca-file):\n%s", r.ExitCode, tail(r.Stderr, 1500))
+	}
 	if !strings.Contains(r.Stderr, "certificate") {
 		t.Errorf("the error does not mention the certificate:\n%s", tail(r.Stderr, 2000))
 	}
