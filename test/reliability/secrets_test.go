@@ -25,9 +25,9 @@ import (
 // jwtPattern matches a bearer token (a JWT's header and payload).
 var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}`)
 
-// TestSecrets_NeverInOutputLogsOrTheFile syncs with debug logging, once with the secret in the
-// environment and once on the command line, and searches for the secret and for bearer tokens in stdout,
-// stderr (the log), every file the run left (output directory, TMPDIR, HOME), the c1z's decompressed
+// TestSecrets_NeverInOutputLogsOrTheFile syncs with debug logging to a log file (--log-path), once with
+// the secret in the environment and once on the command line, and searches for the secret and for bearer
+// tokens in stdout, stderr, the log file, every file the run left (output directory, TMPDIR, HOME), the c1z's decompressed
 // payload and every object of the file.
 func TestSecrets_NeverInOutputLogsOrTheFile(t *testing.T) {
 	t.Parallel()
@@ -38,7 +38,8 @@ func TestSecrets_NeverInOutputLogsOrTheFile(t *testing.T) {
 			s, e := startSim(t, azsim.Options{Preset: "tiny", Seed: 61})
 			dir := t.TempDir()
 			out := filepath.Join(dir, "sync.c1z")
-			args := append(connectorArgs(e, out), "--log-level", "debug")
+			logFile := filepath.Join(dir, "sync.log")
+			args := append(connectorArgs(e, out), "--log-level", "debug", "--log-path", logFile)
 			var env []string
 			if via == "flag" {
 				args = append(args, "--azure-client-secret", e.ClientSecret)
@@ -63,7 +64,12 @@ func TestSecrets_NeverInOutputLogsOrTheFile(t *testing.T) {
 			}
 			check("stdout", stdout.Bytes())
 			check("stderr (the log)", stderr.Bytes())
-			if !bytes.Contains(stderr.Bytes(), []byte(`"level":"debug"`)) && !bytes.Contains(stderr.Bytes(), []byte("debug")) {
+			logged, err := os.ReadFile(logFile)
+			if err != nil {
+				t.Fatalf("the log file: %v", err)
+			}
+			check("the log file", logged)
+			if !bytes.Contains(append(logged, stderr.Bytes()...), []byte(`"level":"debug"`)) {
 				t.Error("no debug log line: the check did not see the most verbose log")
 			}
 			for _, root := range []string{dir, tmp, home} {
