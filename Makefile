@@ -76,3 +76,15 @@ generate: ## Regenerate conf.gen.go, baton_capabilities.json, config_schema.json
 	$(BIN)/baton-azure config > config_schema.json
 	$(GO) test ./internal/configdoc/ -run Fresh -update
 	$(GO) test ./pkg/azsim/gen/ -run Golden -update
+
+# `make soak` runs the long fault suite (test/reliability with BATON_AZURE_SOAK=1): full syncs of the
+# SOAK_PRESETS tenants under every fault profile with realistic Retry-After values, kill -9 at more seeds,
+# and writes the figures table to $(SOAK_REPORT) (copy it into docs/reliability.md).
+SOAK_PRESETS ?= small medium
+SOAK_REPORT  ?= .soak/figures.md
+
+.PHONY: soak
+soak: ## Long fault suite: storms on small and medium, more kill seeds; figures in .soak/figures.md.
+	@mkdir -p $(dir $(SOAK_REPORT))
+	BATON_AZURE_SOAK=1 BATON_AZURE_SOAK_PRESETS="$(SOAK_PRESETS)" BATON_AZURE_SOAK_REPORT="$(abspath $(SOAK_REPORT))" \
+		$(GO) test -count=1 -timeout 3h -v ./test/reliability/

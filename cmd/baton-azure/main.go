@@ -9,6 +9,7 @@ import (
 
 	sdkconfig "github.com/conductorone/baton-sdk/pkg/config"
 	"github.com/conductorone/baton-sdk/pkg/connectorrunner"
+	"github.com/conductorone/baton-sdk/pkg/exit"
 
 	"github.com/baton-azure/baton-azure/pkg/config"
 	"github.com/baton-azure/baton-azure/pkg/connector"
@@ -27,6 +28,17 @@ func main() {
 		return
 	}
 	servePprof()
-	sdkconfig.RunConnector(context.Background(), "baton-azure", version, config.Configuration, connector.New,
+	// sdkconfig.RunConnector, with the one-shot output kept intact on failure (output.go).
+	ctx := context.Background()
+	v, cmd, err := sdkconfig.DefineConfigurationV2(ctx, "baton-azure", newConnectorServer, config.Configuration,
 		connectorrunner.WithDefaultCapabilitiesConnectorBuilderV2(connector.Capabilities()))
+	if err != nil {
+		exit.LogExit(err)
+		return
+	}
+	cmd.Version = version
+	keepPreviousFileOnFailure(cmd, v)
+	if err := cmd.Execute(); err != nil {
+		exit.LogExit(err)
+	}
 }

@@ -20,6 +20,8 @@ import (
 	azarm "github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/baton-azure/baton-azure/pkg/internal/reauth"
 )
 
 const (
@@ -48,6 +50,8 @@ func New(cred azcore.TokenCredential, opts *azarm.ClientOptions) (*Client, error
 	o.DisableRPRegistration = true
 	ps := &pacers{}
 	o.PerRetryPolicies = append(append([]policy.Policy(nil), o.PerRetryPolicies...), ps)
+	// One fresh token after an early "token expired" 401 (copied so the caller's slice is not shared).
+	o.PerCallPolicies = append(append([]policy.Policy(nil), o.PerCallPolicies...), reauth.Policy{})
 	c, err := azarm.NewClient(moduleName, moduleVersion, cred, &o)
 	if err != nil {
 		return nil, fmt.Errorf("arm: %w", err)

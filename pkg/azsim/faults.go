@@ -34,6 +34,13 @@ const (
 	// FaultForeignNextLink points the page's @odata.nextLink / nextLink at FaultRule.Host (default
 	// evil.example.com), to prove that clients refuse to follow it.
 	FaultForeignNextLink FaultKind = "foreign_next_link"
+	// FaultForbidden answers 403 as if the app lacked access: Graph's Authorization_RequestDenied, ARM's
+	// AuthorizationFailed naming the request's scope. With Path it stands for a permission missing on one
+	// object (a subscription, a group).
+	FaultForbidden FaultKind = "forbidden"
+	// FaultNotFound answers 404 as if the object had been deleted: Graph's Request_ResourceNotFound, ARM's
+	// ResourceNotFound (SubscriptionNotFound under /subscriptions/{id}).
+	FaultNotFound FaultKind = "not_found"
 )
 
 // Fault profiles (Options.Faults, --faults); any other value is the path of a JSON rules file.
@@ -48,8 +55,12 @@ type FaultRule struct {
 	// Route selects requests: "" or "*" (every Graph and ARM request), a service ("graph", "arm"), or a
 	// route template as stats name it, with an optional method and * wildcards, case-insensitive:
 	// "GET /v1.0/groups/{id}/members", "/v1.0/users*", "* /subscriptions/{sub}/resourcegroups".
-	Route string    `json:"route"`
-	Kind  FaultKind `json:"kind"`
+	Route string `json:"route"`
+	// Path, when set, also requires the request's URL path to match this glob (case-insensitive, * any
+	// run of characters): "/v1.0/groups/<id>/members*", "/subscriptions/<id>/*" — one object, where
+	// Route names a whole route.
+	Path string    `json:"path,omitempty"`
+	Kind FaultKind `json:"kind"`
 	// Probability that a matching request gets the fault (0 with Every 0: always). Every > 0 instead
 	// injects into every Nth matching request. Count > 0 caps the number of injections.
 	Probability float64 `json:"probability,omitempty"`
@@ -155,15 +166,20 @@ func (r *FaultRule) validate() error {
 		if r.Host == "" {
 			r.Host = "evil.example.com"
 		}
-	case FaultReset:
+	case FaultReset, FaultForbidden, FaultNotFound:
 	default:
-		return fmt.Errorf("azsim: fault rule %q: unknown kind %q (want throttle, error, reset, slow, token_expired or foreign_next_link)", r.Route, r.Kind)
+		return fmt.Errorf("azsim: fault rule %q: unknown kind %q (want throttle, error, reset, slow, token_expired, foreign_next_link, "+
+			"forbidden or not_found)", r.Route, r.Kind)
 	}
 	return nil
 }
 
-// matches reports whether the rule selects a request of service with this method and route template.
-func (r *FaultRule) matches(service, method, route string) bool {
+// matches reports whether the rule selects a request of service with this method, route template and
+// URL path.
+func (r *FaultRule) matches(service, method, route, path string) bool {
+	if r.Path != "" && !globMatch(strings.ToLower(r.Path), strings.ToLower(path)) {
+		return false
+	}
 	pat := strings.ToLower(strings.TrimSpace(r.Route))
 	switch pat {
 	case "", "*":
@@ -321,12 +337,12 @@ func (e *faultEngine) snapshot() (string, []FaultRuleState) {
 
 // pick returns the fault to inject into a request, if any. tokenAge is the age of the caller's token
 // (token_expired rules only consider tokens older than their MaxTokenAge).
-func (e *faultEngine) pick(service, method, route string, tokenAge time.Duration) (FaultRule, bool) {
+func (e *faultEngine) pick(service, method, route, path string, tokenAge time.Duration) (FaultRule, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for i, st := range e.rules {
 		r := &st.rule
-		if !r.matches(service, method, route) || (r.Count > 0 && st.injected >= r.Count) {
+		if !r.matches(service, method, route, path) || (r.Count > 0 && st.injected >= r.Count) {
 			continue
 		}
 		if r.Kind == FaultTokenExpired && tokenAge < r.MaxTokenAge {
@@ -358,7 +374,7 @@ func uniform(a, b uint64) float64 {
 }
 
 // graphFaultError is a Graph error answer for an injected fault.
-func graphFaultError(r FaultRule, route string) *apiError {
+func graphFaultError(r FaultRule, route, path string) *apiError {
 	switch r.Kind {
 	case FaultThrottle:
 		e := &apiError{status: http.StatusTooManyRequests, code: "TooManyRequests", message: "Please retry again later.",
@@ -367,6 +383,11 @@ func graphFaultError(r FaultRule, route string) *apiError {
 			e.header.Set("Retry-After", formatGraphRetryAfter(r.RetryAfter))
 		}
 		return e
+	case FaultForbidden:
+		return &apiError{status: http.StatusForbidden, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation."}
+	case FaultNotFound:
+		return &apiError{status: http.StatusNotFound, code: "Request_ResourceNotFound", message: fmt.Sprintf(
+			"Resource '%s' does not exist or one of its queried reference-property objects are not present.", graphObjectOf(path))}
 	case FaultError:
 		e := &apiError{status: r.Status}
 		switch r.Status {
@@ -397,6 +418,15 @@ func armFaultError(r FaultRule, path string, now time.Time) *apiError {
 			e.header = http.Header{"Retry-After": {formatARMRetryAfter(r.RetryAfter)}}
 		}
 		return e
+	case FaultForbidden:
+		return &apiError{status: http.StatusForbidden, code: "AuthorizationFailed", message: fmt.Sprintf(
+			"The client does not have authorization to perform action 'read' over scope '%s' or the scope is invalid. "+
+				"If access was recently granted, please refresh your credentials.", path)}
+	case FaultNotFound:
+		if sub := armSubscriptionOf(path); sub != "" && len(splitPath(path)) <= 3 {
+			return &apiError{status: http.StatusNotFound, code: "SubscriptionNotFound", message: fmt.Sprintf("The subscription '%s' could not be found.", sub)}
+		}
+		return &apiError{status: http.StatusNotFound, code: "ResourceNotFound", message: fmt.Sprintf("The resource '%s' was not found.", path)}
 	case FaultError:
 		provider := armProviderOf(path)
 		e := &apiError{status: r.Status}
@@ -431,4 +461,13 @@ func armProviderOf(path string) string {
 		}
 	}
 	return provider
+}
+
+// graphObjectOf is the object id a Graph path addresses (the segment after the collection), or the path.
+func graphObjectOf(path string) string {
+	segs := splitPath(path)
+	if len(segs) >= 3 {
+		return segs[2]
+	}
+	return path
 }

@@ -279,14 +279,14 @@ func (s *Server) graphGate(w http.ResponseWriter, r *http.Request, c *caller) (r
 	if v.throttled {
 		return fail(v.err), true
 	}
-	f, fired := s.rl.faults.pick("graph", r.Method, route, now.Sub(c.issuedAt))
+	f, fired := s.rl.faults.pick("graph", r.Method, route, r.URL.Path, now.Sub(c.issuedAt))
 	if !fired {
 		return reply{}, false
 	}
 	s.stats.fault("graph", r.Method, route, f.label())
 	switch f.Kind {
-	case FaultThrottle, FaultError:
-		return fail(graphFaultError(f, route)), true
+	case FaultThrottle, FaultError, FaultForbidden, FaultNotFound:
+		return fail(graphFaultError(f, route, r.URL.Path)), true
 	case FaultTokenExpired:
 		return fail(graphAuthError("Lifetime validation failed, the token is expired.")), true
 	}
@@ -301,13 +301,13 @@ func (s *Server) armGate(w http.ResponseWriter, r *http.Request, c *caller) (rp 
 		s.stats.charge("arm", r.Method, route, 0, true)
 		return fail(aerr), true
 	}
-	f, fired := s.rl.faults.pick("arm", r.Method, route, now.Sub(c.issuedAt))
+	f, fired := s.rl.faults.pick("arm", r.Method, route, r.URL.Path, now.Sub(c.issuedAt))
 	if !fired {
 		return reply{}, false
 	}
 	s.stats.fault("arm", r.Method, route, f.label())
 	switch f.Kind {
-	case FaultThrottle, FaultError:
+	case FaultThrottle, FaultError, FaultForbidden, FaultNotFound:
 		return fail(armFaultError(f, r.URL.Path, now)), true
 	case FaultTokenExpired:
 		exp := c.issuedAt.Add(f.MaxTokenAge).UTC().Format("1/2/2006 3:04:05 PM")

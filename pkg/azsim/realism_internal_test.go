@@ -236,7 +236,7 @@ func TestFaultRule_RouteMatching(t *testing.T) {
 		{"* /subscriptions/{sub}/resourcegroups", "arm", "GET", "/subscriptions/{sub}/resourcegroups", true},
 	} {
 		r := FaultRule{Route: tc.pattern}
-		if got := r.matches(tc.service, tc.method, tc.route); got != tc.want {
+		if got := r.matches(tc.service, tc.method, tc.route, ""); got != tc.want {
 			t.Errorf("%q vs %s %s %s: %v", tc.pattern, tc.service, tc.method, tc.route, got)
 		}
 	}
@@ -250,7 +250,7 @@ func TestFaultEngine_EveryCountAndProbabilityAreDeterministic(t *testing.T) {
 	}
 	var fired []int
 	for i := 1; i <= 12; i++ {
-		if _, ok := e.pick("graph", "GET", "/v1.0/users", 0); ok {
+		if _, ok := e.pick("graph", "GET", "/v1.0/users", "/v1.0/users", 0); ok {
 			fired = append(fired, i)
 		}
 	}
@@ -261,7 +261,7 @@ func TestFaultEngine_EveryCountAndProbabilityAreDeterministic(t *testing.T) {
 		e := newFaultEngine(seed)
 		_ = e.set("", []FaultRule{{Route: "*", Kind: FaultError, Probability: 0.3}})
 		for i := 0; i < 200; i++ {
-			_, ok := e.pick("arm", "GET", "/subscriptions", 0)
+			_, ok := e.pick("arm", "GET", "/subscriptions", "/subscriptions", 0)
 			out = append(out, ok)
 		}
 		return out

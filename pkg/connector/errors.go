@@ -2,11 +2,15 @@ package connector
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -42,6 +46,22 @@ func wrapErr(err error, action string) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return status.Error(codes.DeadlineExceeded, msg)
 	}
+	// The token endpoint refused the credential (a wrong or expired secret, an unknown app): retrying
+	// cannot help, so it must not be Unavailable.
+	var afe *azidentity.AuthenticationFailedError
+	if errors.As(err, &afe) && afe.RawResponse != nil && afe.RawResponse.StatusCode >= 400 && afe.RawResponse.StatusCode < 500 &&
+		afe.RawResponse.StatusCode != http.StatusTooManyRequests {
+		return status.Error(codes.Unauthenticated, msg)
+	}
+	// A certificate that does not verify will not verify on a retry either.
+	var cve *tls.CertificateVerificationError
+	var uae x509.UnknownAuthorityError
+	// (MSAL flattens its transport errors to text, so match Go's messages too.)
+	if errors.As(err, &cve) || errors.As(err, &uae) || strings.Contains(err.Error(), "tls: failed to verify certificate") ||
+		strings.Contains(err.Error(), "x509: certificate signed by unknown authority") {
+		return status.Error(codes.FailedPrecondition, msg+" — the server's TLS certificate is not trusted: check the endpoint, "+
+			"or give the CA that signed it with ca-file (BATON_CA_FILE)")
+	}
 	var fh *graph.ForeignHostError
 	var afh *arm.ForeignHostError
 	if errors.As(err, &fh) || errors.As(err, &afh) {
@@ -51,6 +71,9 @@ func wrapErr(err error, action string) error {
 	var retryAfter time.Duration
 	if ge, ok := graph.AsError(err); ok {
 		httpStatus, retryAfter = ge.StatusCode, ge.RetryAfter
+		if ge.StatusCode == http.StatusForbidden {
+			msg += graphForbiddenFix
+		}
 	} else if ae, ok := arm.AsError(err); ok {
 		httpStatus, retryAfter = ae.StatusCode, ae.RetryAfter
 	} else {
@@ -72,6 +95,10 @@ func wrapErr(err error, action string) error {
 	}
 	return st.Err()
 }
+
+// graphForbiddenFix tells what to do about a Graph 403 on a read.
+const graphForbiddenFix = " — Microsoft Graph refused the app: grant it the application permissions `baton-azure permissions` lists " +
+	"(with admin consent); members of a group with hidden membership also need Member.Read.Hidden"
 
 // grpcCode is the single mapping from an HTTP status to a gRPC code.
 func grpcCode(httpStatus int) codes.Code {

@@ -17,6 +17,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/baton-azure/baton-azure/pkg/internal/reauth"
 )
 
 // Options configures a Client.
@@ -64,6 +66,7 @@ func New(o Options) (*Client, error) {
 		Telemetry: policy.TelemetryOptions{ApplicationID: o.UserAgent},
 	}
 	pl := runtime.NewPipeline("graph", "v1", runtime.PipelineOptions{
+		PerCall:  []policy.Policy{reauth.Policy{}}, // one fresh token after an early "token expired" 401
 		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(o.Credential, []string{o.Scope}, nil)},
 	}, copts)
 	return &Client{pl: pl, base: base, version: o.Version, pacer: newGraphPacer()}, nil

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+)
+
+// oneShotTaskFlags select a one-shot task other than a sync (baton-sdk's cli.MakeMainCommand); with any of
+// them set, -f is not the output of a sync and is left alone.
+var oneShotTaskFlags = []string{"grant-entitlement", "revoke-grant", "event-feed", "create-account-profile", "create-account-login",
+	"create-account-email", "invoke-action", "list-action-schemas", "delete-resource", "delete-resource-type", "rotate-credentials",
+	"rotate-credentials-type", "create-ticket", "bulk-create-ticket", "list-ticket-schemas", "get-ticket", "diff-syncs", "compact-syncs"}
+
+// innerFileEnv, set by the outer process, makes the inner process sync into that file and create
+// innerFileEnv+".done" when — and only when — baton-sdk reported success.
+const innerFileEnv = "BATON_AZURE_ONESHOT_FILE"
+
+// isOneShotSync reports whether the command line asks for a one-shot sync into -f (not service mode, not
+// another task).
+func isOneShotSync(v *viper.Viper) bool {
+	if v.GetString("client-id") != "" {
+		return false
+	}
+	for _, f := range oneShotTaskFlags {
+		if v.IsSet(f) && v.GetString(f) != "" && v.GetString(f) != "false" {
+			return false
+		}
+	}
+	return v.GetString("file") != ""
+}
+
+// keepPreviousFileOnFailure makes a one-shot sync leave the file at -f untouched unless it succeeds, and
+// makes the exit code say whether it did.
+//
+// baton-sdk writes its c1z on close even when the sync failed (to resume it later), which would replace
+// the last good sync at -f with an unfinished one. Instead the sync runs in FILE.partial — a copy of FILE
+// when there is no partial yet, so SQLite files keep their sync history — and only a finished sync is
+// renamed over FILE. A failed sync's FILE.partial is kept: the next run resumes it.
+//
+// The sync runs in a child process (this binary again, with innerFileEnv set): baton-sdk v0.25.0 calls
+// os.Exit(0) from a goroutine when its connector subprocess is stopped at the end of a run
+// (internal/connector.wrapper.runServer), which races with the caller — a failed sync could exit 0, and
+// a successful one could exit before FILE.partial is renamed. The child creates FILE.partial.done only
+// after baton-sdk returned success; the parent renames and exits 0 only when that marker exists.
+func keepPreviousFileOnFailure(cmd *cobra.Command, v *viper.Viper) {
+	run := cmd.RunE
+	if run == nil {
+		return
+	}
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		// baton-sdk's main command binds its flags to v when it runs; bind them first to read them here.
+		if err := v.BindPFlags(c.Flags()); err != nil {
+			return err
+		}
+		if file := os.Getenv(innerFileEnv); file != "" {
+			v.Set("file", file)
+			if err := run(c, args); err != nil {
+				return err
+			}
+			return os.WriteFile(file+".done", nil, 0o600)
+		}
+		if !isOneShotSync(v) {
+			return run(c, args)
+		}
+		out := v.GetString("file")
+		partial := out + ".partial"
+		done := partial + ".done"
+		seeded, err := seedPartial(out, partial)
+		if err != nil {
+			return fmt.Errorf("baton-azure: preparing %s: %w", partial, err)
+		}
+		if err := os.Remove(done); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		code, err := runInner(partial)
+		if err != nil {
+			return fmt.Errorf("baton-azure: running the sync: %w", err)
+		}
+		if _, err := os.Stat(done); err == nil {
+			_ = os.Remove(done)
+			if err := os.Rename(partial, out); err != nil {
+				return fmt.Errorf("baton-azure: the sync finished in %s but could not replace %s: %w", partial, out, err)
+			}
+			return nil
+		}
+		if code == 0 {
+			code = 1 // baton-sdk exited 0 without reporting success (see above)
+		}
+		if seeded != nil && unchanged(partial, seeded) {
+			_ = os.Remove(partial) // nothing was written (bad input, failed validation): drop the copy
+			fmt.Fprintf(os.Stderr, "baton-azure: the sync did not complete; %s is unchanged\n", out)
+		} else {
+			fmt.Fprintf(os.Stderr, "baton-azure: the sync did not complete; %s is unchanged and the unfinished sync is kept in %s "+
+				"(the next run resumes it)\n", out, partial)
+		}
+		os.Exit(code)
+		return nil
+	}
+}
+
+// runInner runs this binary again with the same arguments, syncing into file, and returns its exit code.
+// SIGINT and SIGTERM are passed on; on Linux the child dies with this process.
+func runInner(file string) (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	child := exec.Command(self, os.Args[1:]...) // #nosec G204 -- this binary with its own arguments
+	child.Env = append(os.Environ(), innerFileEnv+"="+file)
+	child.Stdin, child.Stdout, child.Stderr = os.Stdin, os.Stdout, os.Stderr
+	child.SysProcAttr = childProcAttr()
+	// Linux sends the parent-death signal when the thread that started the child exits: keep it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := child.Start(); err != nil {
+		return 0, err
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		for s := range sigs {
+			_ = child.Process.Signal(s)
+		}
+	}()
+	err = child.Wait()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		if code := exitErr.ExitCode(); code > 0 {
+			return code, nil
+		}
+		return 1, nil // killed by a signal
+	}
+	return 0, err
+}
+
+// seedPartial copies out to partial when partial does not exist yet (an existing partial is an
+// unfinished sync to resume) and returns the copy's file info (nil when nothing was copied).
+func seedPartial(out, partial string) (fs.FileInfo, error) {
+	if _, err := os.Stat(partial); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	src, err := os.Open(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	tmp := partial + ".copy"
+	dst, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		_ = dst.Close()
+		_ = os.Remove(tmp)
+		return nil, err
+	}
+	if err := dst.Close(); err != nil {
+		_ = os.Remove(tmp)
+		return nil, err
+	}
+	if err := os.Rename(tmp, partial); err != nil {
+		return nil, err
+	}
+	return os.Stat(partial)
+}
+
+// unchanged reports whether path is still the file described by before (same size and modification time).
+func unchanged(path string, before fs.FileInfo) bool {
+	now, err := os.Stat(path)
+	return err == nil && now.Size() == before.Size() && now.ModTime().Equal(before.ModTime())
+}
