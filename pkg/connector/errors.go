@@ -26,6 +26,10 @@ const errPrefix = "baton-azure"
 // defaultRetryAfter is how long to wait on a throttled answer that carries no Retry-After.
 const defaultRetryAfter = 5 * time.Second
 
+// transportRetryAfter is how long to wait after a transport failure (connection reset, timeout): it is
+// handed to baton-sdk as the retry time, instead of its linear back-off of 15 s more per attempt.
+const transportRetryAfter = time.Second
+
 // wrapErr turns a failed Azure call (Microsoft Graph or ARM) into a gRPC status error with the right code, so the syncer retries
 // what is transient and fails on the rest; it never turns an error into an empty result.
 //
@@ -67,8 +71,7 @@ func wrapErr(err error, action string) error {
 	if errors.As(err, &fh) || errors.As(err, &afh) {
 		return status.Error(codes.PermissionDenied, msg)
 	}
-	var httpStatus int
-	var retryAfter time.Duration
+	httpStatus, retryAfter := http.StatusServiceUnavailable, transportRetryAfter // transport failures are transient
 	if ge, ok := graph.AsError(err); ok {
 		httpStatus, retryAfter = ge.StatusCode, ge.RetryAfter
 		if ge.StatusCode == http.StatusForbidden {
@@ -76,8 +79,6 @@ func wrapErr(err error, action string) error {
 		}
 	} else if ae, ok := arm.AsError(err); ok {
 		httpStatus, retryAfter = ae.StatusCode, ae.RetryAfter
-	} else {
-		return status.Error(codes.Unavailable, msg) // transport failures (resets, timeouts) are transient
 	}
 	code := grpcCode(httpStatus)
 	st := status.New(code, msg)

@@ -67,8 +67,13 @@ func TestWrapErr_MapsEveryStatus(t *testing.T) {
 			}
 		}
 	}
+	// A transport failure is retried after a second, not after baton-sdk's linear back-off (15 s more per attempt).
 	if st, _ := status.FromError(wrapErr(errors.New("connection reset by peer"), "x")); st.Code() != codes.Unavailable {
 		t.Errorf("transport error: %v, want Unavailable", st.Code())
+	} else if len(st.Details()) != 1 {
+		t.Errorf("transport error: details %v, want one RateLimitDescription", st.Details())
+	} else if rl, ok := st.Details()[0].(*v2.RateLimitDescription); !ok || time.Until(rl.GetResetAt().AsTime()) > time.Second {
+		t.Errorf("transport error: detail %v, want a reset within a second", st.Details()[0])
 	}
 	if st, _ := status.FromError(wrapErr(&graph.ForeignHostError{URL: "https://evil.example/x", Want: "graph.microsoft.com"}, "x")); st.Code() != codes.PermissionDenied {
 		t.Errorf("foreign next link: %v, want PermissionDenied", st.Code())
