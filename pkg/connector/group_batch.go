@@ -2,10 +2,14 @@ package connector
 
 import (
 	"context"
+	"net/http"
+	"strings"
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
+	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
+	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/baton-azure/baton-azure/pkg/graph"
@@ -42,6 +46,9 @@ func (c *Connector) readBatched(ctx context.Context, work []groupWork, target fu
 	for i, w := range work {
 		before := len(grants)
 		var next string
+		if gone(ctx, w, results[i]) {
+			continue
+		}
 		grants, next, err = emit(w, results[i], grants)
 		if err != nil {
 			return nil, nil, err
@@ -65,6 +72,20 @@ func (c *Connector) readBatched(ctx context.Context, work []groupWork, target fu
 		out.NextPageToken = groupCursor{Work: rest}.encode()
 	}
 	return grants, out, nil
+}
+
+// gone reports (and logs) a read of one object that Graph answered 404: the group or service principal
+// was deleted after the listing, so it has no grants to report. The read is left out and the others of
+// the batch go on. Returning NotFound instead would make baton-sdk skip the whole type-scoped call — every
+// read of this page and the pages after it — with only a warning.
+func gone(ctx context.Context, w groupWork, r graph.BatchResult) bool {
+	e, ok := graph.AsError(r.Err)
+	if !ok || e.StatusCode != http.StatusNotFound || strings.Contains(w.Group, ",") {
+		return false
+	}
+	ctxzap.Extract(ctx).Warn(errPrefix+": "+w.Group+" was not found (deleted during the sync?): its grants are left out of this sync",
+		zap.String("object_id", w.Group), zap.String("read", w.Kind), zap.String("error", e.Error()))
+	return true
 }
 
 // enqueueWork builds the response of a fan-out step: one cursor per groupWorkPerCall reads. (A listing

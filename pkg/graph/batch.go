@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/baton-azure/baton-azure/pkg/internal/reauth"
 )
 
 // BatchSize is Graph's limit of sub-requests per JSON batch (POST /$batch).
@@ -58,7 +60,8 @@ type batchSubResponse struct {
 // reads are sent with Prefer: odata.maxpagesize=999) with JSON batching: BatchSize sub-requests per POST /$batch, the batches of one call sent concurrently. Results
 // come back in the order of targets. Graph charges every sub-request against the throttling budget and
 // throttles each on its own: sub-requests answered 429 are resent (only they) once their Retry-After has
-// passed, at most batchThrottleRounds times; then their 429 is returned as their result. A failed batch
+// passed, at most batchThrottleRounds times; then their 429 is returned as their result. A sub-request
+// refused for an expired token is resent the same way. A failed batch
 // envelope (transport error, non-2xx) fails the whole call.
 func (c *Client) GetBatch(ctx context.Context, targets []string) ([]BatchResult, error) {
 	out := make([]BatchResult, len(targets))
@@ -95,7 +98,7 @@ func (c *Client) GetBatch(ctx context.Context, targets []string) ([]BatchResult,
 				}
 				for k, i := range chunk {
 					out[i] = res[k]
-					if e, ok := AsError(res[k].Err); ok && e.StatusCode == http.StatusTooManyRequests {
+					if e, ok := AsError(res[k].Err); ok && resend(e) {
 						throttled = append(throttled, i)
 					}
 				}
@@ -114,6 +117,14 @@ func (c *Client) GetBatch(ctx context.Context, targets []string) ([]BatchResult,
 		pending = throttled
 	}
 	return out, nil
+}
+
+// resend reports whether a sub-request's answer is worth sending it again in the next round: a 429, or a
+// 401 for a token that expired or was revoked early (the next envelope authenticates afresh when the
+// token is really gone: Graph then refuses the envelope itself, which the reauth policy retries).
+func resend(e *Error) bool {
+	return e.StatusCode == http.StatusTooManyRequests ||
+		(e.StatusCode == http.StatusUnauthorized && reauth.ExpiredCode(e.Code, e.Message))
 }
 
 // postBatch sends one $batch of the targets rels[i] for i in idx and maps each sub-response back.

@@ -171,3 +171,31 @@ func TestGetBatch_FailedOrAlwaysThrottledSubRequests_ReturnTheirErrors(t *testin
 		t.Fatalf("eligibility: %v, want 429 with its Retry-After after the last round", res[2].Err)
 	}
 }
+
+// A sub-request refused because the token expired (or was revoked) early is resent, like a throttled one,
+// instead of failing the whole read as Unauthenticated.
+func TestGetBatch_SubRequestWithAnExpiredToken_IsResent(t *testing.T) {
+	t.Parallel()
+	s, c := newClient(t, azsim.Options{Preset: "tiny", Seed: 4, FaultRules: []azsim.FaultRule{
+		{Route: "GET /v1.0/groups/{id}/owners", Kind: azsim.FaultTokenExpired, MaxTokenAge: time.Nanosecond, Count: 2}}})
+	var targets []string
+	s.ReadWorld(func(w *world.World) {
+		for _, g := range w.Groups[:4] {
+			targets = append(targets, graph.GroupOwnersPath(g.ID))
+		}
+	})
+	res, err := c.GetBatch(context.Background(), targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatalf("target %d: %v after resending", i, r.Err)
+		}
+	}
+	st := s.Stats()
+	if st.Faults["token_expired"] != 2 || st.Route("POST", "/v1.0/$batch").Requests != 2 {
+		t.Fatalf("%d expired-token sub-requests in %d batches; want 2, resent in a second batch", st.Faults["token_expired"],
+			st.Route("POST", "/v1.0/$batch").Requests)
+	}
+}

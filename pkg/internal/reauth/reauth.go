@@ -52,11 +52,16 @@ func Expired(body []byte) bool {
 	if json.Unmarshal(body, &env) != nil {
 		return false
 	}
-	switch env.Error.Code {
+	return ExpiredCode(env.Error.Code, env.Error.Message)
+}
+
+// ExpiredCode reports whether an error code and message (of a 401) say the access token has expired.
+func ExpiredCode(code, message string) bool {
+	switch code {
 	case "ExpiredAuthenticationToken":
 		return true
 	case "InvalidAuthenticationToken":
-		return strings.Contains(strings.ToLower(env.Error.Message), "expired")
+		return strings.Contains(strings.ToLower(message), "expired")
 	}
 	return false
 }
