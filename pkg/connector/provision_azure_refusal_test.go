@@ -258,7 +258,7 @@ func TestProvisionAzureRBAC_DerivedGrants_RevokeFailsNamingTheRealAssignment(t *
 	// As baton's CLI does, pass the grant with its entitlement hydrated from the c1z.
 	hydrated := func(g *v2.Grant) *v2.Grant {
 		h := proto.Clone(g).(*v2.Grant)
-		h.SetEntitlement(azFileEntitlement(t, f, g.GetEntitlement().GetId()))
+		h.SetEntitlement(fileEntitlement(t, f, g.GetEntitlement().GetId()))
 		return h
 	}
 	writes := azARMWrites(s)

@@ -144,29 +144,6 @@ func azProvisioningCases(t *testing.T, w *world.World, synced map[string]*v2.Gra
 	return out
 }
 
-// azFileEntitlement and azFileResource find an entitlement and a resource in a synced c1z.
-func azFileEntitlement(t *testing.T, f *synctest.File, id string) *v2.Entitlement {
-	t.Helper()
-	for _, e := range f.Entitlements {
-		if e.GetId() == id {
-			return e
-		}
-	}
-	t.Fatalf("the sync has no entitlement %s", id)
-	return nil
-}
-
-func azFileResource(t *testing.T, f *synctest.File, typ, id string) *v2.Resource {
-	t.Helper()
-	for _, r := range f.Resources {
-		if r.GetId().GetResourceType() == typ && r.GetId().GetResource() == id {
-			return r
-		}
-	}
-	t.Fatalf("the sync has no %s %s", typ, id)
-	return nil
-}
-
 func azGrantResp(t *testing.T, client types.ConnectorClient, ent *v2.Entitlement, p *v2.Resource) (*v2.GrantManagerServiceGrantResponse, error) {
 	t.Helper()
 	return client.Grant(context.Background(), v2.GrantManagerServiceGrantRequest_builder{Entitlement: ent, Principal: p}.Build())
@@ -232,8 +209,8 @@ func TestProvisionAzureRBAC_EveryScopeAndState_GrantSyncRevokeRoundTrip(t *testi
 		if synced[c.grantKey()] != nil || len(azWorldAssignments(s, c)) != 0 {
 			t.Fatalf("%s: the principal already holds the role", c.name)
 		}
-		ent := azFileEntitlement(t, before, c.entitlementID())
-		p := azFileResource(t, before, c.principalType, c.princID)
+		ent := fileEntitlement(t, before, c.entitlementID())
+		p := fileResource(t, before, c.principalType, c.princID)
 		w0 := azARMWrites(s)
 		start := time.Now().UTC().Truncate(time.Second)
 		resp, err := azGrantResp(t, client, ent, p)

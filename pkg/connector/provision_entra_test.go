@@ -64,7 +64,8 @@ func (fx *entraFixture) sync(t *testing.T) *synctest.File {
 	return synctest.Read(t, path)
 }
 
-func entraEntitlement(t *testing.T, f *synctest.File, id string) *v2.Entitlement {
+// fileEntitlement and fileResource find an entitlement and a resource in a synced c1z (failing the test without).
+func fileEntitlement(t *testing.T, f *synctest.File, id string) *v2.Entitlement {
 	t.Helper()
 	for _, e := range f.Entitlements {
 		if e.GetId() == id {
@@ -75,7 +76,7 @@ func entraEntitlement(t *testing.T, f *synctest.File, id string) *v2.Entitlement
 	return nil
 }
 
-func entraResource(t *testing.T, f *synctest.File, typ, id string) *v2.Resource {
+func fileResource(t *testing.T, f *synctest.File, typ, id string) *v2.Resource {
 	t.Helper()
 	for _, r := range f.Resources {
 		if r.GetId().GetResourceType() == typ && r.GetId().GetResource() == id {
@@ -147,8 +148,8 @@ func (fx *entraFixture) roundTrips(t *testing.T, cases []roundTrip) {
 	returned := map[string]*v2.Grant{}
 	t.Run("grant", func(t *testing.T) {
 		for _, c := range cases {
-			ent := entraEntitlement(t, fx.first, c.ent)
-			principal := entraResource(t, fx.first, c.typ, c.principal)
+			ent := fileEntitlement(t, fx.first, c.ent)
+			principal := fileResource(t, fx.first, c.typ, c.principal)
 			if entraGrant(fx.first, c.grantID()) != nil {
 				t.Fatalf("%s: test setup: %s is already granted before the test", c.name, c.grantID())
 			}
