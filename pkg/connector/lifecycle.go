@@ -33,14 +33,13 @@ func lifecycleInvalid(field, form, got string) error {
 }
 
 var (
-	lifecycleGUID     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	lifecycleMailNick = regexp.MustCompile(`^[!#$%&'*+\-./0-9=?A-Z^_` + "`" + `a-z{|}~]{1,64}$`)
 	lifecycleCountry  = regexp.MustCompile(`^[A-Z]{2}$`)
 )
 
 // checkObjectID validates a directory object id.
 func checkObjectID(field, id string) error {
-	if !lifecycleGUID.MatchString(id) {
+	if !isGUID(id) {
 		return lifecycleInvalid(field, lifecycleObjectIDForm, id)
 	}
 	return nil

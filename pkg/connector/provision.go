@@ -13,7 +13,6 @@ import (
 
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
-	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -106,14 +105,9 @@ func refusef(format string, args ...any) error {
 	return status.Errorf(codes.FailedPrecondition, "%s: %s; nothing was changed", errPrefix, fmt.Sprintf(format, args...))
 }
 
-// isGUID reports whether s is a GUID in its canonical 36-character form.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	_, err := uuid.Parse(s)
-	return err == nil
-}
+// isGUID reports whether s is a GUID in its canonical 36-character form (settings.go's guidPattern, the
+// one GUID check of the package).
+func isGUID(s string) bool { return guidPattern.MatchString(s) }
 
 // grantAlreadyExists and grantAlreadyRevoked are the idempotency annotations: the access was already
 // there (Grant) or already gone (Revoke); the call succeeds with a nil error.

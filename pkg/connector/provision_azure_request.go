@@ -90,7 +90,7 @@ func checkRBACPrincipalID(p *v2.ResourceId, deletedOK bool) (string, string, err
 				"groups, enterprise applications (service principals) and managed identities", errPrefix, typ)
 		}
 	}
-	if !guidPattern.MatchString(id) {
+	if !isGUID(id) {
 		return "", "", status.Errorf(codes.InvalidArgument, "%s: principal id %q is not an object id (a GUID)", errPrefix, truncateID(id))
 	}
 	return typ, strings.ToLower(id), nil
