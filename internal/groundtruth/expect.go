@@ -3,10 +3,10 @@
 // nested groups and (unless disabled) inherited Azure role assignments — and compares it with a synced
 // .c1z as sets of 64-bit hashes, so that the tens of millions of grants of a large tenant fit in memory.
 //
-// It is a streaming port of the test-only expectation in pkg/connector (expect_test.go,
-// expect_azure_test.go): the same keys, emitted to a Sink instead of collected in maps of strings. Inherited
+// It is the one oracle of the project: pkg/connector's sync tests collect it into sets of strings
+// (expect_test.go), cmd/azbench and test/reliability compare hashes. Keys are emitted to a Sink; inherited
 // RBAC grants are emitted scope by scope from the direct holders up the scope chain rather than
-// materialised per entitlement. cmd/azbench uses it for the benchmark's "equals ground truth" check.
+// materialised per entitlement.
 package groundtruth
 
 import (
