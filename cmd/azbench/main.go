@@ -180,7 +180,11 @@ func truthOptions(args []string) (o groundtruth.Options, other []string) {
 		on := !hasVal || val == "true" || val == "1"
 		switch name {
 		case "disable-rbac-inheritance":
-			o.NoInheritance = on
+			if on {
+				o.Inheritance = "off"
+			}
+		case "rbac-inheritance":
+			o.Inheritance = val
 		case "skip-ad-groups":
 			o.SkipADGroups = on
 		case "skip-unused-roles":

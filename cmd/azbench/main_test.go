@@ -119,7 +119,7 @@ func TestBench_FailedSyncExitsNonZero(t *testing.T) {
 func TestTruthOptions(t *testing.T) {
 	o, other := truthOptions([]string{"--disable-rbac-inheritance", "--skip-ad-groups=true", "--skip-unused-roles=false",
 		"--skip-sync-storage-containers", "--log-level=debug"})
-	want := groundtruth.Options{NoInheritance: true, SkipADGroups: true, SkipContainers: true}
+	want := groundtruth.Options{Inheritance: "off", SkipADGroups: true, SkipContainers: true}
 	if o != want || len(other) != 1 || other[0] != "--log-level=debug" {
 		t.Errorf("truthOptions = %+v, %v", o, other)
 	}

@@ -151,7 +151,7 @@ func expectAzure(w *world.World, o Options, s Sink, x *expander) {
 			for rs := range at[k] {
 				used[strings.Split(rs, "|")[0]] = true
 			}
-			if !o.NoInheritance {
+			if o.Inheritance != "off" {
 				for rs := range above(sc.scope) {
 					used[strings.Split(rs, "|")[0]] = true
 				}
@@ -201,9 +201,26 @@ func expectAzure(w *world.World, o Options, s Sink, x *expander) {
 			}
 		}
 	}
-	if o.NoInheritance {
+	if o.Inheritance == "off" || o.Inheritance == "structural" {
 		for eid, hs := range direct {
 			emit(eid, hs)
+		}
+	}
+	if o.Inheritance == "off" {
+		return
+	}
+	// Structural: every scope has a grant to its parent scope for every R assigned strictly above it (when
+	// the parent is modelled), and nothing is copied down.
+	if o.Inheritance == "structural" {
+		for _, sc := range scopes {
+			parent := scopes[lower(sc.parent)]
+			if parent == nil {
+				continue
+			}
+			for rs := range above(sc.scope) {
+				role, state, _ := strings.Cut(rs, "|")
+				s.Grant(rbacEnt(sc, role, state), parent.typ, parent.id)
+			}
 		}
 		return
 	}

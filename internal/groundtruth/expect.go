@@ -17,11 +17,11 @@ import (
 
 // Options are the connector settings that change what a sync contains.
 type Options struct {
-	SkipP2          bool // --skip-entra-id-p2-license-features
-	SkipADGroups    bool // --skip-ad-groups
-	SkipUnusedRoles bool // --skip-unused-roles
-	SkipContainers  bool // --skip-sync-storage-containers
-	NoInheritance   bool // --disable-rbac-inheritance
+	SkipP2          bool   // --skip-entra-id-p2-license-features
+	SkipADGroups    bool   // --skip-ad-groups
+	SkipUnusedRoles bool   // --skip-unused-roles
+	SkipContainers  bool   // --skip-sync-storage-containers
+	Inheritance     string // --rbac-inheritance: "" or "effective", "structural", "off"
 }
 
 // Sink receives the ground truth. Keys may be emitted more than once.

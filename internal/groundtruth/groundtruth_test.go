@@ -23,14 +23,15 @@ import (
 // test-only expectation agrees with the connector.
 func TestExpect_EqualsInProcessSync(t *testing.T) {
 	if testing.Short() {
-		t.Skip("three whole syncs")
+		t.Skip("four whole syncs")
 	}
 	for _, tc := range []struct {
 		name string
 		o    groundtruth.Options
 	}{
 		{"default", groundtruth.Options{}},
-		{"no-inheritance", groundtruth.Options{NoInheritance: true}},
+		{"no-inheritance", groundtruth.Options{Inheritance: "off"}},
+		{"structural-inheritance", groundtruth.Options{Inheritance: "structural"}},
 		{"skips", groundtruth.Options{SkipP2: true, SkipADGroups: true, SkipUnusedRoles: true, SkipContainers: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,7 +53,7 @@ func TestExpect_EqualsInProcessSync(t *testing.T) {
 				AuthorityHost: s.LoginURL(), GraphDomain: strings.TrimPrefix(s.GraphURL(), "https://"), ArmEndpoint: s.ARMURL(),
 				CaFile: ca, Cloud: "public",
 				SkipAdGroups: tc.o.SkipADGroups, SkipUnusedRoles: tc.o.SkipUnusedRoles, SkipEntraIdP2LicenseFeatures: tc.o.SkipP2,
-				SkipSyncStorageContainers: tc.o.SkipContainers, DisableRbacInheritance: tc.o.NoInheritance,
+				SkipSyncStorageContainers: tc.o.SkipContainers, RbacInheritance: tc.o.Inheritance,
 			}
 			b, _, err := connector.New(t.Context(), cfg, nil)
 			if err != nil {

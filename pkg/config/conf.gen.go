@@ -26,6 +26,7 @@ type Azure struct {
 	SkipUnusedRoles                       bool   `mapstructure:"skip-unused-roles"`
 	SkipEntraIdP2LicenseFeatures          bool   `mapstructure:"skip-entra-id-p2-license-features"`
 	SkipSyncStorageContainers             bool   `mapstructure:"skip-sync-storage-containers"`
+	RbacInheritance                       string `mapstructure:"rbac-inheritance"`
 	DisableRbacInheritance                bool   `mapstructure:"disable-rbac-inheritance"`
 	EnableSyncExternalResourcesViaBatonId bool   `mapstructure:"enable-sync-external-resources-via-baton-id"`
 	PimDefaultDuration                    string `mapstructure:"pim-default-duration"`

@@ -54,13 +54,19 @@ var (
 	SkipADGroups = field.BoolField("skip-ad-groups",
 		field.WithDescription("Skip groups synced from on-premises Active Directory"))
 	SkipUnusedRoles = field.BoolField("skip-unused-roles",
-		field.WithDescription("Only sync directory roles that have at least one assignment, and offer an Azure role at a scope only where it is assigned (at the scope, or above it unless disable-rbac-inheritance is set)"))
+		field.WithDescription("Only sync directory roles that have at least one assignment, and offer an Azure role at a scope only where it is assigned (at the scope, or above it unless rbac-inheritance is off)"))
 	SkipP2 = field.BoolField("skip-entra-id-p2-license-features",
 		field.WithDescription("The tenant has no Entra ID P2 / ID Governance: skip PIM eligibility, PIM for Groups, sign-in activity and risk levels"))
 	SkipSyncStorageContainers = field.BoolField("skip-sync-storage-containers",
 		field.WithDescription("Do not sync blob containers of storage accounts, nor Azure role assignments scoped to a container"))
+	RBACInheritance = field.SelectField("rbac-inheritance", []string{"effective", "structural", "off"},
+		field.WithDescription("How a role assigned at a management group, subscription or resource group shows on the scopes below it: "+
+			"effective (every holder gets a grant on every scope below; complete effective access, but grants multiply with scopes x holders), "+
+			"structural (each scope's inherited role is granted to the scope directly above it, marked inherited_from; holders are not copied down), "+
+			"off (a role shows only where it is assigned)"),
+		field.WithDefaultValue("effective"))
 	DisableRBACInheritance = field.BoolField("disable-rbac-inheritance",
-		field.WithDescription("Do not make Azure RBAC inheritance explicit: a role assigned at a management group or subscription then shows only there, not on the scopes below it"))
+		field.WithDescription("Same as rbac-inheritance=off (kept for compatibility)"))
 	ExternalResources = field.BoolField("enable-sync-external-resources-via-baton-id",
 		field.WithDescription("Take identities from another connector's c1z (--external-resource-c1z): emit grants to users by object id instead of syncing users"))
 
@@ -79,7 +85,7 @@ func Fields() []field.SchemaField {
 		AzureClientID, AzureClientSecret, AzureTenantID, EntraClientID, EntraClientSecret, EntraTenantID,
 		ClientCertificatePath, ClientCertificatePassword, UseWorkloadIdentity, FederatedTokenFile, UseManagedIdentity, UseCLICredentials,
 		Cloud, AuthorityHost, GraphDomain, ARMEndpoint, CAFile,
-		MailboxSettings, SkipADGroups, SkipUnusedRoles, SkipP2, SkipSyncStorageContainers, DisableRBACInheritance, ExternalResources,
+		MailboxSettings, SkipADGroups, SkipUnusedRoles, SkipP2, SkipSyncStorageContainers, RBACInheritance, DisableRBACInheritance, ExternalResources,
 		PIMDefaultDuration, PIMJustification,
 	}
 }

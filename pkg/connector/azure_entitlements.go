@@ -91,7 +91,7 @@ func (c *Connector) rolesHeldAt(ctx context.Context, st *azureState, h *hierarch
 	}
 	out := map[string]uint8{}
 	merge(out, ix.at[sc.key])
-	if !c.s.noInheritance {
+	if c.s.inheritance != inheritOff {
 		merge(out, ix.inherited(sc))
 	}
 	return out, nil

@@ -35,13 +35,14 @@ func BenchmarkSync_Medium(b *testing.B) {
 		opts expectOpts
 	}{
 		{"inheritance", expectOpts{}},
-		{"disable-rbac-inheritance", expectOpts{noInheritance: true}},
+		{"rbac-inheritance=structural", expectOpts{inheritance: "structural"}},
+		{"rbac-inheritance=off", expectOpts{inheritance: "off"}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				s, cfg := simConfig(b, azsim.Options{Preset: preset, Seed: 1}, azsim.ReaderAppName)
-				cfg.DisableRbacInheritance = bc.opts.noInheritance
+				cfg.RbacInheritance = bc.opts.inheritance
 				builder, _, err := connector.New(b.Context(), cfg, nil)
 				if err != nil {
 					b.Fatal(err)

@@ -16,7 +16,8 @@ type expectation struct {
 
 type expectOpts struct {
 	skipP2, skipADGroups, skipUnusedRoles bool
-	skipContainers, noInheritance         bool
+	skipContainers                        bool
+	inheritance                           string // --rbac-inheritance ("" = effective)
 }
 
 func key(entitlementID, ptype, pid string) string { return entitlementID + " -> " + ptype + "/" + pid }
@@ -40,7 +41,7 @@ func principalType(w *world.World, r world.Ref) string {
 func expect(w *world.World, o expectOpts) *expectation {
 	e := &expectation{resources: map[string]bool{}, entitlements: map[string]bool{}, grants: map[string]bool{}}
 	groundtruth.Expect(w, groundtruth.Options{SkipP2: o.skipP2, SkipADGroups: o.skipADGroups, SkipUnusedRoles: o.skipUnusedRoles,
-		SkipContainers: o.skipContainers, NoInheritance: o.noInheritance}, (*collect)(e))
+		SkipContainers: o.skipContainers, Inheritance: o.inheritance}, (*collect)(e))
 	return e
 }
 

@@ -73,7 +73,8 @@ type settings struct {
 
 	mailboxSettings, skipADGroups, skipUnusedRoles, skipP2, external bool
 	// Azure RBAC options.
-	skipContainers, noInheritance bool
+	skipContainers bool
+	inheritance    rbacInheritance
 
 	// Provisioning: how long a PIM grant lasts when the request names no expiry, and the justification
 	// recorded on PIM schedule requests.
@@ -100,7 +101,7 @@ func resolveSettings(cfg *config.Azure) (*settings, error) {
 		federatedTokenFile: cfg.AzureFederatedTokenFile,
 		mailboxSettings:    cfg.Mailboxsettings, skipADGroups: cfg.SkipAdGroups, skipUnusedRoles: cfg.SkipUnusedRoles,
 		skipP2: cfg.SkipEntraIdP2LicenseFeatures, external: cfg.EnableSyncExternalResourcesViaBatonId,
-		skipContainers: cfg.SkipSyncStorageContainers, noInheritance: cfg.DisableRbacInheritance,
+		skipContainers:   cfg.SkipSyncStorageContainers,
 		pimJustification: cfg.PimJustification,
 	}
 	var errs []error
@@ -134,6 +135,11 @@ func resolveSettings(cfg *config.Azure) (*settings, error) {
 		errs = append(errs, fmt.Errorf("azure-client-id %q is not a GUID: copy the Application (client) ID from the app registration's overview", s.clientID))
 	}
 
+	inheritance, err := inheritanceMode(cfg.RbacInheritance, cfg.DisableRbacInheritance)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	s.inheritance = inheritance
 	cl, err := cloudByName(cfg.Cloud)
 	if err != nil {
 		errs = append(errs, err)

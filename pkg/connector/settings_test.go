@@ -44,6 +44,9 @@ func TestResolveSettings_BadInput_IsAnActionableError(t *testing.T) {
 		"CA file that is text":  {func(c *config.Azure) { c.CaFile = notPEM }, "holds no PEM certificate"},
 		"PIM duration in days":  {func(c *config.Azure) { c.PimDefaultDuration = "7d" }, `pim-default-duration "7d" must be a duration`},
 		"PIM duration too long": {func(c *config.Azure) { c.PimDefaultDuration = "9000h" }, "between 5m and 8784h"},
+		"unknown inheritance":   {func(c *config.Azure) { c.RbacInheritance = "full" }, `rbac-inheritance "full" is not a mode: use effective`},
+		"contradicting inheritance": {func(c *config.Azure) { c.RbacInheritance, c.DisableRbacInheritance = "structural", true },
+			"disable-rbac-inheritance contradicts rbac-inheritance=structural"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -139,6 +142,32 @@ func TestResolveSettings_PIMDurationDefaultsToEightHours(t *testing.T) {
 		}
 		if s.pimDuration != want {
 			t.Errorf("pim-default-duration %q resolved to %v, want %v", in, s.pimDuration, want)
+		}
+	}
+}
+
+func TestResolveSettings_RBACInheritanceModes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		mode    string
+		disable bool
+		want    rbacInheritance
+	}{
+		{"", false, inheritEffective},
+		{"effective", false, inheritEffective},
+		{"structural", false, inheritStructural},
+		{"off", false, inheritOff},
+		{"", true, inheritOff}, // the older switch alone
+		{"effective", true, inheritOff},
+		{"off", true, inheritOff},
+	} {
+		c := validConfig()
+		c.RbacInheritance, c.DisableRbacInheritance = tc.mode, tc.disable
+		s, err := resolveSettings(c)
+		if err != nil {
+			t.Errorf("rbac-inheritance=%q disable=%v: %v", tc.mode, tc.disable, err)
+		} else if s.inheritance != tc.want {
+			t.Errorf("rbac-inheritance=%q disable=%v: mode %d, want %d", tc.mode, tc.disable, s.inheritance, tc.want)
 		}
 	}
 }

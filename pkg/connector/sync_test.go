@@ -190,9 +190,13 @@ func TestSync_Flags_ChangeWhatIsSynced(t *testing.T) {
 		"skip-ad-groups":               {func(c *config.Azure) { c.SkipAdGroups = true }, expectOpts{skipADGroups: true}},
 		"skip-unused-roles":            {func(c *config.Azure) { c.SkipUnusedRoles = true }, expectOpts{skipUnusedRoles: true}},
 		"skip-sync-storage-containers": {func(c *config.Azure) { c.SkipSyncStorageContainers = true }, expectOpts{skipContainers: true}},
-		"disable-rbac-inheritance":     {func(c *config.Azure) { c.DisableRbacInheritance = true }, expectOpts{noInheritance: true}},
+		"disable-rbac-inheritance":     {func(c *config.Azure) { c.DisableRbacInheritance = true }, expectOpts{inheritance: "off"}},
+		"rbac-inheritance=off":         {func(c *config.Azure) { c.RbacInheritance = "off" }, expectOpts{inheritance: "off"}},
+		"rbac-inheritance=structural":  {func(c *config.Azure) { c.RbacInheritance = "structural" }, expectOpts{inheritance: "structural"}},
 		"skip-unused-roles and disable-rbac-inheritance": {func(c *config.Azure) { c.SkipUnusedRoles, c.DisableRbacInheritance = true, true },
-			expectOpts{skipUnusedRoles: true, noInheritance: true}},
+			expectOpts{skipUnusedRoles: true, inheritance: "off"}},
+		"skip-unused-roles and rbac-inheritance=structural": {func(c *config.Azure) { c.SkipUnusedRoles, c.RbacInheritance = true, "structural" },
+			expectOpts{skipUnusedRoles: true, inheritance: "structural"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
