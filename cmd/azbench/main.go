@@ -94,7 +94,7 @@ type options struct {
 	seed                                       uint64
 	bin, out, jsonPath                         string
 	compareTruth, quiet                        bool
-	connectorArgs                              stringList
+	connectorArgs, syncEnv                     stringList
 	timeout                                    time.Duration
 	maxRSS, minFree                            int64
 }
@@ -114,6 +114,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.jsonPath, "json", "", "also write the JSON report to this file (it is always written to <out>/report.json)")
 	fs.BoolVar(&o.compareTruth, "compare-truth", true, "compare the c1z with azsim's ground truth")
 	fs.Var(&o.connectorArgs, "connector-arg", "an extra argument for baton-azure, e.g. --connector-arg=--disable-rbac-inheritance (repeatable)")
+	fs.Var(&o.syncEnv, "sync-env", "an extra KEY=VALUE in baton-azure's environment only, e.g. --sync-env=GOMEMLIMIT=1GiB (repeatable)")
 	fs.DurationVar(&o.timeout, "timeout", time.Hour, "stop the sync after this long (reported as failed)")
 	minFree := fs.String("min-free-disk", "2GiB", "stop the sync when the free space of its c1z or temp filesystem falls below this (0 = never)")
 	maxRSS := fs.String("max-rss", "", "stop the sync when its processes' RSS sum exceeds this (e.g. 12GiB; default 80% of RAM; 0 = never)")
@@ -126,6 +127,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.out == "" {
 		o.out = filepath.Join(".bench", o.preset)
+	}
+	for _, kv := range o.syncEnv {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return nil, fmt.Errorf("--sync-env %q: want KEY=VALUE", kv)
+		}
 	}
 	if o.workers != "" {
 		if _, err := strconv.Atoi(o.workers); err != nil {
@@ -270,7 +276,7 @@ func run(ctx context.Context, command string, args []string, stdout, stderr io.W
 	}
 	truthOpts, otherArgs := truthOptions(o.connectorArgs)
 	r.Settings = Settings{Preset: o.preset, Seed: o.seed, Latency: o.profile, Throttle: o.throttle, Faults: o.faults,
-		Workers: o.workers, ConnectorArgs: o.connectorArgs, CompareTruth: o.compareTruth, Out: o.out}
+		Workers: o.workers, ConnectorArgs: o.connectorArgs, SyncEnv: o.syncEnv, CompareTruth: o.compareTruth, Out: o.out}
 	r.C1Z.Path = c1z
 
 	progress("starting azsim: %s tenant, seed %d, throttle %s, latency %s, faults %s", o.preset, o.seed, o.throttle, o.profile, o.faults)
@@ -310,7 +316,7 @@ func run(ctx context.Context, command string, args []string, stdout, stderr io.W
 		return nil, exitFailed, err
 	}
 	defer os.RemoveAll(tmpDir)
-	cmd.Env = append(os.Environ(), "BATON_AZURE_CLIENT_SECRET="+e.ClientSecret, "TMPDIR="+tmpDir)
+	cmd.Env = append(append(os.Environ(), "BATON_AZURE_CLIENT_SECRET="+e.ClientSecret, "TMPDIR="+tmpDir), o.syncEnv...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.WaitDelay = 10 * time.Second
 	ownGroup(cmd)

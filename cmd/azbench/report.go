@@ -70,6 +70,7 @@ type Settings struct {
 	Faults        string   `json:"faults"`
 	Workers       string   `json:"workers,omitempty"`
 	ConnectorArgs []string `json:"connector_args,omitempty"`
+	SyncEnv       []string `json:"sync_env,omitempty"`
 	CompareTruth  bool     `json:"compare_truth"`
 	Out           string   `json:"out"`
 }
@@ -288,7 +289,11 @@ func (r *Report) markdown(w io.Writer) {
 		args = "`" + strings.Join(s.ConnectorArgs, " ") + "`"
 	}
 	p("| azsim | preset %s, seed %d, throttle %s, latency %s, faults %s (in-process, HTTPS on loopback) |\n", s.Preset, s.Seed, s.Throttle, s.Latency, s.Faults)
-	p("| sync | `baton-azure -f %s`, workers %s, extra args %s |\n\n", r.C1Z.Path, workers, args)
+	env := ""
+	if len(s.SyncEnv) > 0 {
+		env = ", environment `" + strings.Join(s.SyncEnv, " ") + "`"
+	}
+	p("| sync | `baton-azure -f %s`, workers %s, extra args %s%s |\n\n", r.C1Z.Path, workers, args, env)
 
 	status := "**OK**"
 	if !r.OK {

@@ -5,6 +5,7 @@ package kubernetes_test
 import (
 	"bytes"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -86,8 +87,12 @@ func checkDeployment(t *testing.T, d appsv1.Deployment, secretName string) corev
 	}
 	c := pod.Containers[0]
 	var hostID bool
+	memLimit := ""
 	for _, e := range c.Env {
 		hostID = hostID || e.Name == "BATON_HOST_ID"
+		if e.Name == "GOMEMLIMIT" {
+			memLimit = e.Value
+		}
 	}
 	if !hostID {
 		t.Error("BATON_HOST_ID not set")
@@ -114,6 +119,13 @@ func checkDeployment(t *testing.T, d appsv1.Deployment, secretName string) corev
 	}
 	if lim := c.Resources.Limits.Memory(); lim.Cmp(*c.Resources.Requests.Memory()) <= 0 {
 		t.Errorf("memory limit %s must exceed the request %s", lim, c.Resources.Requests.Memory())
+	}
+	// GOMEMLIMIT (Go's syntax: bytes with a B, KiB, MiB or GiB suffix) must leave the container limit a
+	// quarter of headroom for memory the Go runtime does not manage (Pebble's block cache, memtables).
+	if soft, ok := goMemLimit(memLimit); !ok {
+		t.Errorf("GOMEMLIMIT %q is not set to a Go memory limit such as 2GiB", memLimit)
+	} else if lim := c.Resources.Limits.Memory().Value(); soft <= 0 || soft > lim*3/4 {
+		t.Errorf("GOMEMLIMIT %s is not within (0, 75%%] of the container limit %s", memLimit, c.Resources.Limits.Memory())
 	}
 	if c.SecurityContext == nil || c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
 		t.Error("root filesystem must be read-only (with an emptyDir at /tmp for the c1z)")
@@ -154,4 +166,21 @@ func TestWorkloadIdentity_HasNoAzureSecret(t *testing.T) {
 	if env["BATON_USE_WORKLOAD_IDENTITY"] != "true" || env["BATON_AZURE_TENANT_ID"] == "" || env["BATON_AZURE_CLIENT_ID"] == "" {
 		t.Errorf("workload identity env incomplete: %v", env)
 	}
+}
+
+// goMemLimit parses the GOMEMLIMIT syntax of the Go runtime (an integer with an optional B, KiB, MiB, GiB or
+// TiB suffix).
+func goMemLimit(v string) (int64, bool) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(v, u.suffix) {
+			v, mult = strings.TrimSuffix(v, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n * mult, err == nil && v != ""
 }
