@@ -25,6 +25,9 @@ type gctx struct {
 	now    time.Time
 	// pooled are page buffers from pageBuffers, recycled once the reply is written (serveGraph).
 	pooled [][]byte
+	// expandSel is the nested $select of the request's $expand (owners($select=id)): the properties the
+	// expanded objects are rendered with, nil for their defaults.
+	expandSel []string
 }
 
 // graphHandler handles one Graph route.
@@ -132,8 +135,10 @@ type prop struct {
 	ops  []string // $filter operators allowed without an advanced query
 	adv  []string // operators allowed only with an advanced query
 	coll bool
-	// nav marks a navigation property: returned only through $expand, never $select.
-	nav bool
+	// nav marks a navigation property: returned only through $expand, never $select. navSet is the set
+	// its objects belong to, for a nested $select (nil: directoryObject).
+	nav    bool
+	navSet func(gs *graphSets) *entitySet
 	// key is the encoded `"name":` (set by newEntitySet). app, when set, appends the JSON value get
 	// returns without boxing it (graph_fast.go; equivalence is tested).
 	key, commaKey []byte
@@ -152,6 +157,9 @@ type entitySet struct {
 	polymorphic bool
 	typeOf      func(o any) string
 	resolve     func(c *gctx, o any) (*entitySet, any)
+	// directory marks the directory object types (users, groups, service principals, ...): with $expand
+	// their collections return at most maxExpandPage items per page.
+	directory bool
 }
 
 func newEntitySet(typeName, resource string, defaults []string, props ...prop) *entitySet {
@@ -178,16 +186,44 @@ func (es *entitySet) names() []string {
 	return out
 }
 
-// expansion validates $expand: one navigation property of the set, Graph's only supported form.
-func (es *entitySet) expansion(raw string) (string, *apiError) {
+// expansion validates $expand: one navigation property of the set, Graph's only supported form, with
+// an optional nested $select (documented for the group's members and owners:
+// $expand=owners($select=id,userPrincipalName,displayName)). It returns the property and the nested
+// selection. Other nested options ($filter, $top, $expand, ...) are refused, never ignored.
+func (es *entitySet) expansion(gs *graphSets, raw string) (string, []string, *apiError) {
 	if raw == "" {
-		return "", nil
+		return "", nil, nil
 	}
-	name := strings.TrimSpace(raw)
-	if p := es.byLower[strings.ToLower(name)]; p != nil && p.nav {
-		return p.name, nil
+	name, nested, hasNested := strings.Cut(strings.TrimSpace(raw), "(")
+	name = strings.TrimSpace(name)
+	p := es.byLower[strings.ToLower(name)]
+	if p == nil || !p.nav {
+		return "", nil, &apiError{status: 400, code: "ExpandNotSupported", message: "Expand of '" + strings.TrimSpace(raw) + "' is not supported on type '" + es.typeName + "'."}
 	}
-	return "", &apiError{status: 400, code: "ExpandNotSupported", message: "Expand of '" + name + "' is not supported on type '" + es.typeName + "'."}
+	if !hasNested {
+		return p.name, nil, nil
+	}
+	inner, closed := strings.CutSuffix(strings.TrimSpace(nested), ")")
+	if !closed {
+		return "", nil, &apiError{status: 400, code: "BadRequest", message: "Invalid $expand: '" + raw + "'."}
+	}
+	set := gs.directoryObject
+	if p.navSet != nil {
+		set = p.navSet(gs)
+	}
+	var sel []string
+	for opt := range strings.SplitSeq(inner, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(opt), "=")
+		if !strings.EqualFold(strings.TrimSpace(k), "$select") {
+			return "", nil, &apiError{status: 400, code: "Request_UnsupportedQuery", message: "azsim simulates only a nested $select inside $expand, got '" + opt + "'."}
+		}
+		s, err := odata.Select(v, set.names(), set.typeName)
+		if err != nil {
+			return "", nil, odataErr(err)
+		}
+		sel = append(sel, s...)
+	}
+	return p.name, sel, nil
 }
 
 // value reads one property path ("a" or "a/b") of an object.
@@ -360,6 +396,8 @@ type query struct {
 	count    bool
 	advanced bool
 	expand   string
+	// expandSel is the nested $select of $expand (see expansion).
+	expandSel []string
 }
 
 // parseQuery validates the query options Graph supports for directory collections. Anything
@@ -387,7 +425,7 @@ func (c *gctx) parseQuery(es *entitySet, o listOpts) (*query, *apiError) {
 		}
 	}
 	var aerr *apiError
-	if q.expand, aerr = es.expansion(vals.Get("$expand")); aerr != nil {
+	if q.expand, q.expandSel, aerr = es.expansion(c.s.gs, vals.Get("$expand")); aerr != nil {
 		return nil, aerr
 	}
 	q.count = strings.EqualFold(vals.Get("$count"), "true") && eventual
@@ -422,6 +460,9 @@ func (c *gctx) parseQuery(es *entitySet, o listOpts) (*query, *apiError) {
 		return nil, odataErr(err)
 	}
 	q.top = top
+	if q.expand != "" && es.directory {
+		q.top = min(q.top, maxExpandPage) // with $expand Graph pages directory objects by 100 at most, whatever $top asks
+	}
 	if tok := vals.Get("$skiptoken"); tok != "" {
 		off, ok := decodeSkipToken(tok, queryHash(c.r))
 		if !ok {
@@ -503,6 +544,7 @@ func (c *gctx) listQ(es *entitySet, n int, at func(i int) any, o listOpts, q *qu
 		buf = appendJSONString(buf, c.nextLink(end))
 	}
 	buf = append(buf, `,"value":[`...)
+	c.expandSel = q.expandSel
 	proj := es.projector(q.sel, expandList(q.expand))
 	for k := start; k < end; k++ {
 		if k > start {
@@ -617,10 +659,11 @@ func (c *gctx) single(es *entitySet, o any, context string) reply {
 		}
 		sel = s
 	}
-	expand, aerr := es.expansion(c.r.URL.Query().Get("$expand"))
+	expand, expandSel, aerr := es.expansion(c.s.gs, c.r.URL.Query().Get("$expand"))
 	if aerr != nil {
 		return fail(aerr)
 	}
+	c.expandSel = expandSel
 	m := es.project(c, o, sel, expandList(expand)...)
 	m.kv = append([]kvPair{{"@odata.context", c.contextURL(context+"/$entity", sel)}}, m.kv...)
 	return ok(m)
@@ -633,5 +676,10 @@ func expandList(name string) []string {
 	return []string{name}
 }
 
-// maxExpand is how many related objects Graph returns inline for $expand on directory objects.
-const maxExpand = 20
+// maxExpand is how many related objects Graph returns inline for $expand on directory objects (with no
+// next link: the rest cannot be paged), and maxExpandPage how many directory objects a page of a
+// collection holds with $expand, even when $top asks for more (Graph known issue 13635).
+const (
+	maxExpand     = 20
+	maxExpandPage = 100
+)

@@ -36,12 +36,20 @@ func nav(pr prop) prop {
 	return pr
 }
 
-// expandRefs renders at most maxExpand related objects inline, as Graph does for $expand.
+// navIn is a navigation property to objects of another set than directoryObject.
+func navIn(set func(gs *graphSets) *entitySet, pr prop) prop {
+	pr.nav, pr.navSet = true, set
+	return pr
+}
+
+// expandRefs renders at most maxExpand related objects inline, as Graph does for $expand, with the
+// nested $select if any.
 func expandRefs(c *gctx, refs []world.Ref) []*jsonObject {
 	n := min(len(refs), maxExpand)
 	out := make([]*jsonObject, 0, n)
+	pr := c.s.gs.directoryObject.projector(c.expandSel, nil)
 	for _, r := range refs[:n] {
-		out = append(out, c.s.gs.directoryObject.project(c, r, nil))
+		out = append(out, pr.project(c, r))
 	}
 	return out
 }
@@ -172,6 +180,9 @@ func newGraphSets() *graphSets {
 	)
 	gs.application.defaults = gs.application.names()
 	gs.directoryObject = newDirectoryObjectSet(gs)
+	for _, es := range []*entitySet{gs.user, gs.group, gs.servicePrincipal, gs.application, gs.directoryObject} {
+		es.directory = true
+	}
 	gs.addRoleSets()
 	gs.addMiscSets()
 	gs.addFastPaths() // graph_fast.go

@@ -42,9 +42,9 @@ func (gs *graphSets) addRoleSets() {
 	gs.roleAssignment = newEntitySet("microsoft.graph.unifiedRoleAssignment", "UnifiedRoleAssignment", nil, assignmentProps(
 		p("condition", func(_ *gctx, _ *world.DirectoryRoleAssignment) any { return nil }, nil, nil),
 		nav(p("principal", func(c *gctx, a *world.DirectoryRoleAssignment) any { return expandObject(c, a.Principal) }, nil, nil)),
-		nav(p("roleDefinition", func(c *gctx, a *world.DirectoryRoleAssignment) any {
+		navIn(func(gs *graphSets) *entitySet { return gs.roleDefinition }, p("roleDefinition", func(c *gctx, a *world.DirectoryRoleAssignment) any {
 			if r := c.w.DirectoryRole(a.RoleDefinitionID); r != nil {
-				return gs.roleDefinition.project(c, r, nil)
+				return gs.roleDefinition.project(c, r, c.expandSel)
 			}
 			return nil
 		}, nil, nil)),
@@ -113,7 +113,7 @@ func expandObject(c *gctx, r world.Ref) any {
 	if _, exists := c.w.Object(r.ID); !exists {
 		return nil
 	}
-	return c.s.gs.directoryObject.project(c, r, nil)
+	return c.s.gs.directoryObject.project(c, r, c.expandSel)
 }
 
 func (gs *graphSets) addMiscSets() {
@@ -139,6 +139,7 @@ func (gs *graphSets) addMiscSets() {
 		p("isMemberManagementRestricted", func(_ *gctx, _ *world.AdministrativeUnit) any { return false }, ops("eq in"), ops("ne not")),
 	)
 	gs.administrativeUnit.defaults = gs.administrativeUnit.names()
+	gs.administrativeUnit.directory = true
 
 	gs.scopedRoleMember = newEntitySet("microsoft.graph.scopedRoleMembership", "ScopedRoleMembership", nil,
 		p("id", func(_ *gctx, a *world.DirectoryRoleAssignment) any { return scopedMembershipID(a) }, nil, nil),

@@ -9,18 +9,25 @@ import (
 	v2 "github.com/conductorone/baton-sdk/pb/c1/connector/v2"
 	"github.com/conductorone/baton-sdk/pkg/annotations"
 	rs "github.com/conductorone/baton-sdk/pkg/types/resource"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/baton-azure/baton-azure/pkg/graph"
 )
 
 // Group grants are enumerated per type (TypeScopedGrants), not per group. The first call lists a page of
-// groups (only the properties that decide their kind) and enqueues (EnqueuePageTokens) cursors of reads:
+// groups (graph.ListGroupKindsWithOwners: only the properties that decide their kind, and their owners
+// inline with $expand=owners) and enqueues (EnqueuePageTokens) cursors of reads:
 //
 //   - members: a /groups/delta round selecting members, filtered to deltaGroups groups (id eq … or …),
 //     which returns the members of all of them in pages of up to 999 entries — a large group's members
 //     spread over several pages. It costs one request (1 RU) per page instead of one per group (2 RU):
 //     on the medium tenant 166 pages and RU instead of 2,037 reads and 4,074 RU (BENCHMARKS.md);
-//   - each group's owners and — where PIM for Groups can exist at all — eligibility instances.
+//   - owners: Graph expands at most graph.ExpandLimit (20) owners and offers no next link for the rest, so
+//     the call emits the owner grants of the groups showing fewer than 20 owners itself (all of them are
+//     there) and enqueues a read of the owners (/groups/{id}/owners, paged) only for groups showing
+//     exactly 20, which may have more. Groups rarely have 20 owners, so this saves a read (1 RU) per group;
+//     the price is pages of 100 groups instead of 999 (with $expand Graph pages directory objects by 100);
+//   - where PIM for Groups can exist at all, eligibility instances.
 //
 // A cursor reads one page of each of its reads with JSON batching (graph.GetBatch: 20 sub-requests per
 // $batch, the batches of one call concurrently), emits the grants, and continues with the next links of
@@ -117,16 +124,21 @@ func (s *groupSyncer) GrantsForResourceType(ctx context.Context, _ string, opts 
 	return s.work(ctx, cur.Work)
 }
 
-// fanOut enqueues the reads of the groups of one listing page: members delta rounds of deltaGroups groups
-// (deltaReadsPerCall per cursor), and owner and eligibility reads (groupWorkPerCall per cursor). A page
-// holds at most 999 groups, so far fewer than maxEnqueue cursors.
+// fanOut emits the owner grants of the groups of one listing page whose owners are all inline (fewer than
+// graph.ExpandLimit) and enqueues the page's reads: members delta rounds of deltaGroups groups
+// (deltaReadsPerCall per cursor), and owner reads (groups showing graph.ExpandLimit owners) and eligibility
+// reads (groupWorkPerCall per cursor). A page holds at most 100 groups, so far fewer than maxEnqueue
+// cursors, and at most 1,900 inline owner grants, well within a page's byte budget; should they not fit
+// (a test's tiny budget), the owners of the groups that do not fit are read instead.
 func (s *groupSyncer) fanOut(ctx context.Context, fan *rbacFan) ([]*v2.Grant, *rs.SyncOpResults, error) {
-	page, err := s.c.graph.ListGroupKinds(ctx, fan.Link)
+	page, err := s.c.graph.ListGroupKindsWithOwners(ctx, fan.Link)
 	if err != nil {
 		return nil, nil, wrapErr(err, "list groups")
 	}
 	var ids []string
 	var work []groupWork
+	var grants []*v2.Grant
+	size := 0
 	for _, g := range page.Value {
 		if g.OnPremisesSyncEnabled != nil && *g.OnPremisesSyncEnabled && s.c.s.skipADGroups {
 			s.c.spTypes.set(g.ID, notSynced)
@@ -136,8 +148,24 @@ func (s *groupSyncer) fanOut(ctx context.Context, fan *rbacFan) ([]*v2.Grant, *r
 			s.c.spTypes.set(g.ID, typeGroup) // a nested member of another group: synced
 		}
 		ids = append(ids, g.ID)
-		work = append(work, groupWork{Group: g.ID, Kind: workOwners})
-		if !s.c.s.skipP2 && PIMForGroupsCapable(g) {
+		inline := len(g.Owners) < graph.ExpandLimit // else perhaps more than shown: read them all
+		if inline {
+			before := len(grants)
+			grants = s.ownerGrants(ctx, g.ID, g.Owners, grants)
+			added := 0
+			for _, gr := range grants[before:] {
+				added += proto.Size(gr)
+			}
+			if inline = size+added <= s.c.grantPageBytes(); inline {
+				size += added
+			} else {
+				grants = grants[:before]
+			}
+		}
+		if !inline {
+			work = append(work, groupWork{Group: g.ID, Kind: workOwners})
+		}
+		if !s.c.s.skipP2 && PIMForGroupsCapable(g.Group) {
 			work = append(work, groupWork{Group: g.ID, Kind: workEligible})
 		}
 	}
@@ -160,7 +188,21 @@ func (s *groupSyncer) fanOut(ctx context.Context, fan *rbacFan) ([]*v2.Grant, *r
 	if len(tokens) > 0 {
 		res.Annotations = annotations.New(v2.EnqueuePageTokens_builder{PageTokens: tokens, EstimatedTotal: int64(len(tokens))}.Build())
 	}
-	return nil, res, nil
+	return grants, res, nil
+}
+
+// ownerGrants appends the owner grants of a group, from the fan-out's inline owners or a page of an
+// owners read.
+func (s *groupSyncer) ownerGrants(ctx context.Context, groupID string, owners []graph.DirectoryObject, grants []*v2.Grant) []*v2.Grant {
+	for _, o := range owners {
+		p, ok := s.c.principalOf(o)
+		if !ok {
+			skipUnmodelled(ctx, "group "+groupID+" owners", o)
+			continue
+		}
+		grants = append(grants, s.c.newGrant(groupStub(groupID), entOwner, p, nil))
+	}
+	return grants
 }
 
 // workTarget is the Graph target of a read.
@@ -189,15 +231,7 @@ func (s *groupSyncer) work(ctx context.Context, work []groupWork) ([]*v2.Grant, 
 				if err != nil {
 					return nil, "", wrapErr(err, "list owners of group "+w.Group)
 				}
-				for _, o := range page.Value {
-					p, ok := s.c.principalOf(o)
-					if !ok {
-						skipUnmodelled(ctx, "group "+w.Group+" owners", o)
-						continue
-					}
-					grants = append(grants, s.c.newGrant(groupStub(w.Group), entOwner, p, nil))
-				}
-				return grants, page.NextLink, nil
+				return s.ownerGrants(ctx, w.Group, page.Value, grants), page.NextLink, nil
 			}
 			res := groupStub(w.Group)
 			page, err := graph.DecodePage[graph.GroupSchedule](r)

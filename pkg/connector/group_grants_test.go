@@ -3,6 +3,7 @@ package connector_test
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -202,19 +203,27 @@ func TestSync_FlakyFaultsAndThrottling_EqualsGroundTruth(t *testing.T) {
 	assertEqualsTruth(t, s, f, expectOpts{})
 }
 
-// TestGroupGrants_FanOut_EnqueuesEveryGroupOnce checks the first call: no grants, one cursor per batch
-// of reads, every group's members and owners read exactly once, eligibility only where PIM for Groups can
-// exist.
+// TestGroupGrants_FanOut_EnqueuesEveryGroupOnce checks the first call of a tenant where one group has 25
+// owners: the owner grants of every other group, from the listing's inline owners, and one cursor per
+// batch of reads: every group's members once, the owners of the big group only (the listing shows 20 of
+// its owners), eligibility only where PIM for Groups can exist.
 func TestGroupGrants_FanOut_EnqueuesEveryGroupOnce(t *testing.T) {
 	t.Parallel()
 	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 26}, azsim.ReaderAppName)
+	var big string
+	s.ReadWorld(func(w *world.World) { big = w.Groups[2].ID })
+	addOwners(t, s, big, 25)
 	b, _, err := connector.New(t.Context(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	gs, res, err := groupGrants(t, syncers(t, b), "")
-	if err != nil || len(gs) != 0 {
-		t.Fatalf("fan-out: %d grants, %v", len(gs), err)
+	if err != nil {
+		t.Fatalf("fan-out: %v", err)
+	}
+	var got []string
+	for _, g := range gs {
+		got = append(got, g.GetEntitlement().GetId()+" "+g.GetPrincipal().GetId().GetResource())
 	}
 	var enq v2.EnqueuePageTokens
 	annos := annotations.Annotations(res.Annotations)
@@ -244,9 +253,17 @@ func TestGroupGrants_FanOut_EnqueuesEveryGroupOnce(t *testing.T) {
 		}
 	}
 	want := map[string]int{}
+	var wantGrants []string
 	s.ReadWorld(func(w *world.World) {
 		for _, g := range w.Groups {
-			want[g.ID+"|m"], want[g.ID+"|o"] = 1, 1
+			want[g.ID+"|m"] = 1
+			if len(g.Owners) >= graph.ExpandLimit {
+				want[g.ID+"|o"] = 1
+			} else {
+				for _, o := range g.Owners {
+					wantGrants = append(wantGrants, "group:"+g.ID+":owner "+o.ID)
+				}
+			}
 			gg := graph.Group{GroupTypes: g.GroupTypes, MailEnabled: g.MailEnabled, SecurityEnabled: g.SecurityEnabled,
 				OnPremisesSyncEnabled: g.OnPremisesSyncEnabled}
 			if connector.PIMForGroupsCapable(gg) {
@@ -254,11 +271,77 @@ func TestGroupGrants_FanOut_EnqueuesEveryGroupOnce(t *testing.T) {
 			}
 		}
 	})
+	if want[big+"|o"] != 1 || len(wantGrants) == 0 {
+		t.Fatalf("setup: group %s does not need an owners read, or no other group has owners", big)
+	}
 	if fmt.Sprint(reads) != fmt.Sprint(want) {
 		t.Fatalf("reads %v\nwant %v", reads, want)
 	}
+	sort.Strings(got)
+	sort.Strings(wantGrants)
+	if strings.Join(got, "\n") != strings.Join(wantGrants, "\n") {
+		t.Fatalf("fan-out grants\n%v\nwant the inline owners\n%v", got, wantGrants)
+	}
 	if res.NextPageToken != "" {
 		t.Fatalf("tiny has one page of groups, got next token %q", res.NextPageToken)
+	}
+}
+
+// addOwners makes n new users owners of a group (and returns the group's owner count).
+func addOwners(t *testing.T, s *azsim.Server, groupID string, n int) int {
+	t.Helper()
+	var count int
+	s.UpdateWorld(func(w *world.World) {
+		for i := range n {
+			u := &world.User{ID: fmt.Sprintf("00000000-0000-4000-8100-%012d", i+1), DisplayName: fmt.Sprintf("Owner %d", i),
+				UserPrincipalName: fmt.Sprintf("owner%d@%s", i, w.Tenant.DefaultDomain), AccountEnabled: true, UserType: "Member"}
+			if err := w.AddUser(u); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.AddGroupOwner(groupID, world.Ref{Kind: world.KindUser, ID: u.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count = len(w.Group(groupID).Owners)
+	})
+	return count
+}
+
+// TestSync_GroupOfMoreThan20Owners_GetsEveryOwner gives a group 30 more owners than Graph expands inline
+// (20) and another exactly 20: the sync equals ground truth — every owner of the big group granted — and
+// reads /groups/{id}/owners for those two groups only, never for the groups whose owners were all inline.
+func TestSync_GroupOfMoreThan20Owners_GetsEveryOwner(t *testing.T) {
+	t.Parallel()
+	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 27}, azsim.ReaderAppName)
+	var big, twenty string
+	var groups int
+	s.ReadWorld(func(w *world.World) { big, twenty, groups = w.Groups[0].ID, w.Groups[1].ID, len(w.Groups) })
+	owners := addOwners(t, s, big, 30)
+	s.UpdateWorld(func(w *world.World) {
+		for _, u := range w.Users {
+			if len(w.Group(twenty).Owners) == graph.ExpandLimit {
+				break
+			}
+			if !w.Group(twenty).HasOwner(u.ID) {
+				if err := w.AddGroupOwner(twenty, world.Ref{Kind: world.KindUser, ID: u.ID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+	f := syncFile(t, cfg)
+	assertEqualsTruth(t, s, f, expectOpts{})
+	granted := 0
+	for _, g := range f.Grants {
+		if g.GetEntitlement().GetId() == "group:"+big+":owner" {
+			granted++
+		}
+	}
+	if owners <= graph.ExpandLimit || granted != owners {
+		t.Fatalf("%d owner grants of a group of %d owners", granted, owners)
+	}
+	if got := s.Stats().Route("GET", "/v1.0/groups/{id}/owners").Requests; got != 2 {
+		t.Fatalf("%d owners reads for %d groups, want 2 (the groups showing 20 owners)", got, groups)
 	}
 }
 

@@ -65,6 +65,23 @@ func (c *Client) ListGroupKinds(ctx context.Context, next string) (Page[Group], 
 	return list[Group](ctx, c, first(next, "/groups?"+q("$select", "id,groupTypes,securityEnabled,mailEnabled,onPremisesSyncEnabled", "$top", top(PageSize))), false)
 }
 
+// ExpandLimit is how many related objects Graph returns inline for $expand on directory objects, with no
+// next link: a group showing ExpandLimit owners may have more. With $expand a page of directory objects
+// holds at most expandPageSize of them, whatever $top asks.
+const (
+	ExpandLimit    = 20
+	expandPageSize = 100
+)
+
+// ListGroupKindsWithOwners returns one page of groups (at most 100: $expand) with what decides their kind
+// and their first ExpandLimit owners inline, with what identifies an owner as a principal: id, @odata.type
+// and servicePrincipalType (owners are users or service principals). The nested $select is documented on
+// the group's owners: $expand=owners($select=id,userPrincipalName,displayName).
+func (c *Client) ListGroupKindsWithOwners(ctx context.Context, next string) (Page[GroupWithOwners], error) {
+	return list[GroupWithOwners](ctx, c, first(next, "/groups?"+q("$select", "id,groupTypes,securityEnabled,mailEnabled,onPremisesSyncEnabled",
+		"$expand", "owners($select=id,servicePrincipalType)", "$top", top(expandPageSize))), false)
+}
+
 // ListGroups returns one page of groups.
 func (c *Client) ListGroups(ctx context.Context, next string) (Page[Group], error) {
 	return list[Group](ctx, c, first(next, "/groups?"+q("$select", selectGroup, "$top", top(PageSize))), false)

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -118,5 +119,61 @@ func TestNew_RefusesNonHTTPSBase(t *testing.T) {
 	t.Parallel()
 	if _, err := graph.New(graph.Options{BaseURL: "http://graph.example"}); err == nil {
 		t.Fatal("plain http base accepted")
+	}
+}
+
+// TestListGroupKindsWithOwners_EveryGroupWithItsFirst20Owners lists the groups of a tenant where one group
+// has 30 owners: pages of at most 100 groups, each group once with its kind and its owners as the
+// directory has them (type and id), the big one with its first 20 only.
+func TestListGroupKindsWithOwners_EveryGroupWithItsFirst20Owners(t *testing.T) {
+	t.Parallel()
+	s, c := newClient(t, azsim.Options{Preset: "small"})
+	want := map[string]string{}
+	s.UpdateWorld(func(w *world.World) {
+		for _, u := range w.Users[:30] {
+			if !w.Groups[0].HasOwner(u.ID) {
+				if err := w.AddGroupOwner(w.Groups[0].ID, world.Ref{Kind: world.KindUser, ID: u.ID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, g := range w.Groups {
+			var owners []string
+			for _, o := range g.Owners[:min(len(g.Owners), graph.ExpandLimit)] {
+				owners = append(owners, o.Kind.ODataType()+" "+o.ID)
+			}
+			want[g.ID] = fmt.Sprint(g.SecurityEnabled, g.MailEnabled, g.GroupTypes, owners)
+		}
+	})
+	got := map[string]string{}
+	pages := 0
+	for next := ""; ; {
+		p, err := c.ListGroupKindsWithOwners(context.Background(), next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if len(p.Value) > 100 {
+			t.Fatalf("a page of %d groups", len(p.Value))
+		}
+		for _, g := range p.Value {
+			var owners []string
+			for _, o := range g.Owners {
+				owners = append(owners, o.ODataType+" "+o.ID)
+			}
+			if _, dup := got[g.ID]; dup {
+				t.Fatalf("group %s listed twice", g.ID)
+			}
+			got[g.ID] = fmt.Sprint(g.SecurityEnabled, g.MailEnabled, g.GroupTypes, owners)
+		}
+		if next = p.NextLink; next == "" {
+			break
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("groups and owners differ from the directory:\n got %v\nwant %v", got, want)
+	}
+	if pages != (len(want)+99)/100 {
+		t.Fatalf("%d pages for %d groups", pages, len(want))
 	}
 }

@@ -72,6 +72,13 @@ type Group struct {
 	Visibility            string   `json:"visibility"`
 }
 
+// GroupWithOwners is a group with its first owners inline ($expand=owners): at most ExpandLimit of them,
+// all of them only if fewer.
+type GroupWithOwners struct {
+	Group
+	Owners []DirectoryObject `json:"owners"`
+}
+
 // AppRole is an application role of a service principal.
 type AppRole struct {
 	ID                 string   `json:"id"`
