@@ -170,14 +170,16 @@ func TestGroupGrants_AFailedSubRequest_FailsTheCallWithNoGrants(t *testing.T) {
 	}
 }
 
-// TestSync_ThrottledAndFailingSubRequests_StillEqualsGroundTruth throttles 30 % of the member, owner and
-// eligibility sub-requests inside $batch responses (429 with Retry-After) and fails a few with 503: the
-// throttled ones are resent, the failed calls retried by baton, and the file equals ground truth.
+// TestSync_ThrottledAndFailingSubRequests_StillEqualsGroundTruth throttles 30 % of the batched sub-requests
+// (group members and eligibility, enterprise app role assignments and owners; 429 with Retry-After) and of
+// the group listing that carries the owners, and fails a few with 503: the throttled ones are resent, the
+// failed calls retried by baton, and the file equals ground truth.
 func TestSync_ThrottledAndFailingSubRequests_StillEqualsGroundTruth(t *testing.T) {
 	t.Parallel()
 	rules := []azsim.FaultRule{{Route: "GET /v1.0/groups/delta", Kind: azsim.FaultError, Status: 503, Count: 2}}
-	for _, r := range []string{"GET /v1.0/groups/delta", "GET /v1.0/groups/{id}/owners",
-		"GET /v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances"} {
+	for _, r := range []string{"GET /v1.0/groups/delta", "GET /v1.0/groups",
+		"GET /v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances",
+		"GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo", "GET /v1.0/servicePrincipals/{id}/owners"} {
 		rules = append(rules, azsim.FaultRule{Route: r, Kind: azsim.FaultThrottle, Probability: 0.3, RetryAfter: 20 * time.Millisecond})
 	}
 	s, cfg := simConfig(t, azsim.Options{Preset: "tiny", Seed: 24, FaultRules: rules}, azsim.ReaderAppName)
