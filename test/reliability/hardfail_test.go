@@ -68,14 +68,17 @@ func TestHardFailures_FailNamingTheObjectAndFix_PreviousFileUntouched(t *testing
 	for _, tc := range []struct {
 		name   string
 		rules  []azsim.FaultRule
-		secret string   // overrides the right secret
-		want   []string // in stderr
-		code   int      // exit code: the gRPC code of the error
+		secret string // overrides the right secret
+		// manyOwners gives the group enough owners to be read on its own (ownersReadSeparately).
+		manyOwners bool
+		want       []string // in stderr
+		code       int      // exit code: the gRPC code of the error
 	}{
 		{name: "403 on one subscription", rules: []azsim.FaultRule{{Route: "arm", Path: "/subscriptions/" + sub + "*", Kind: azsim.FaultForbidden}},
 			want: []string{sub, "403", "Reader"}, code: 7},
-		// (Members are read in delta rounds of 25 groups; a group's owners are its own read, inside a $batch.)
-		{name: "403 on one group's owners", rules: []azsim.FaultRule{{Route: "graph", Path: "/v1.0/groups/" + group + "/owners*", Kind: azsim.FaultForbidden}},
+		// (Members are read in delta rounds of 25 groups, owners inline with the group listing unless a group
+		// shows 20 — then they are its own read, inside a $batch: the group gets 21 more owners.)
+		{name: "403 on one group's owners", manyOwners: true, rules: []azsim.FaultRule{{Route: "graph", Path: "/v1.0/groups/" + group + "/owners*", Kind: azsim.FaultForbidden}},
 			want: []string{group, "403", "baton-azure permissions"}, code: 7},
 		{name: "invalid client secret", secret: "not-the-secret-0000", want: []string{"AADSTS7000215", "secret"}, code: 16},
 	} {
@@ -83,6 +86,9 @@ func TestHardFailures_FailNamingTheObjectAndFix_PreviousFileUntouched(t *testing
 			t.Parallel()
 			prev := previousFile(t)
 			s, e := startSim(t, azsim.Options{Preset: "tiny", Seed: 21, FaultRules: tc.rules})
+			if tc.manyOwners {
+				ownersReadSeparately(t, s, group)
+			}
 			path := filepath.Join(t.TempDir(), "sync.c1z")
 			if err := os.WriteFile(path, prev, 0o600); err != nil {
 				t.Fatal(err)
@@ -148,6 +154,7 @@ func TestGroupDeletedMidSync_ItsGrantsAreSkippedWithAWarning(t *testing.T) {
 	if group == "" {
 		t.Fatal("tiny has no group with members and owners")
 	}
+	ownersReadSeparately(t, s, group)
 	if err := s.SetFaults("none", azsim.FaultRule{Route: "graph", Path: "/v1.0/groups/" + group + "/owners*", Kind: azsim.FaultNotFound}); err != nil {
 		t.Fatal(err)
 	}
@@ -196,6 +203,7 @@ func TestFailedSync_RerunResumesFromThePartialFile(t *testing.T) {
 			}
 		}
 	})
+	ownersReadSeparately(t, s, group)
 	if err := s.SetFaults("none", azsim.FaultRule{Route: "graph", Path: "/v1.0/groups/" + group + "/owners*", Kind: azsim.FaultForbidden}); err != nil {
 		t.Fatal(err)
 	}

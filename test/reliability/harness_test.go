@@ -223,3 +223,25 @@ func leftovers(t testing.TB, dir string) []string {
 	}
 	return out
 }
+
+// ownersReadSeparately gives a group more owners than Graph expands inline with the group listing (20), so
+// the sync reads the group's /groups/{id}/owners on its own, inside a $batch — the per-group read the
+// fault tests refuse or answer 404. It returns the group's owner count.
+func ownersReadSeparately(t testing.TB, s *azsim.Server, group string) int {
+	t.Helper()
+	var n int
+	s.UpdateWorld(func(w *world.World) {
+		for i := range 21 {
+			u := &world.User{ID: fmt.Sprintf("00000000-0000-4000-8200-%012d", i+1), DisplayName: fmt.Sprintf("Extra owner %d", i),
+				UserPrincipalName: fmt.Sprintf("extra.owner%d@%s", i, w.Tenant.DefaultDomain), AccountEnabled: true, UserType: "Member"}
+			if err := w.AddUser(u); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.AddGroupOwner(group, world.Ref{Kind: world.KindUser, ID: u.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n = len(w.Group(group).Owners)
+	})
+	return n
+}
