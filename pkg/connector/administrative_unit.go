@@ -60,7 +60,7 @@ func (s *administrativeUnitSyncer) scopedAssignments(ctx context.Context, auID s
 	}
 	var out []graph.RoleAssignment
 	for next := ""; ; {
-		page, err := pageWithRetry(ctx, func() (graph.Page[graph.RoleAssignment], error) { return list(ctx, f, next) })
+		page, err := graph.ResendThrottled(func() (graph.Page[graph.RoleAssignment], error) { return list(ctx, f, next) })
 		if err != nil {
 			if isPremiumError(err) {
 				return nil, premiumError("PIM for directory roles", err)

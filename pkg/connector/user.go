@@ -180,7 +180,7 @@ func (rc *riskCache) get(ctx context.Context, c *Connector, syncID string) (map[
 	m := map[string]graph.RiskyUser{}
 	next := ""
 	for {
-		page, err := pageWithRetry(ctx, func() (graph.Page[graph.RiskyUser], error) { return c.graph.ListRiskyUsers(ctx, next) })
+		page, err := graph.ResendThrottled(func() (graph.Page[graph.RiskyUser], error) { return c.graph.ListRiskyUsers(ctx, next) })
 		if err != nil {
 			if isPremiumError(err) {
 				return nil, premiumError("identity-protection risk levels", err)

@@ -213,3 +213,18 @@ func (c *Client) relative(target string) (string, error) {
 	}
 	return rel, nil
 }
+
+// ResendThrottled runs read, one request, again while Graph answers it 429 (or an early-expired token's
+// 401), at most batchThrottleRounds times, as GetBatch does for sub-requests: a call that gathers several
+// pages keeps the pages it has instead of handing the 429 to baton's syncer, which would start the whole
+// call again — throttled again at the same depth under a small budget (Identity Protection: about one
+// request per second). There is no sleep here: observing the 429 made the pacer hold every request of the
+// client until its Retry-After has passed.
+func ResendThrottled[T any](read func() (T, error)) (T, error) {
+	for round := 1; ; round++ {
+		v, err := read()
+		if e, ok := AsError(err); !ok || !resend(e) || round >= batchThrottleRounds {
+			return v, err
+		}
+	}
+}

@@ -59,12 +59,6 @@ func (c *Client) ListRiskyUsers(ctx context.Context, next string) (Page[RiskyUse
 	return list[RiskyUser](ctx, c, first(next, "/identityProtection/riskyUsers?"+q("$select", "id,riskLevel,riskState", "$top", "500")), false)
 }
 
-// ListGroupKinds returns one page of groups with only what decides their kind (id, groupTypes,
-// securityEnabled, mailEnabled, onPremisesSyncEnabled).
-func (c *Client) ListGroupKinds(ctx context.Context, next string) (Page[Group], error) {
-	return list[Group](ctx, c, first(next, "/groups?"+q("$select", "id,groupTypes,securityEnabled,mailEnabled,onPremisesSyncEnabled", "$top", top(PageSize))), false)
-}
-
 // ExpandLimit is how many related objects Graph returns inline for $expand on directory objects, with no
 // next link: a group showing ExpandLimit owners may have more. With $expand a page of directory objects
 // holds at most expandPageSize of them, whatever $top asks.

@@ -75,7 +75,7 @@ func readBatched(b *testing.B, c *graph.Client, workers int) int {
 	ctx := context.Background()
 	var work []string
 	for next := ""; ; {
-		p, err := c.ListGroupKinds(ctx, next)
+		p, err := c.ListGroupKindsWithOwners(ctx, next)
 		if err != nil {
 			b.Fatal(err)
 		}
