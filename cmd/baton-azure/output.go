@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -51,7 +52,10 @@ func isOneShotSync(v *viper.Viper) bool {
 // os.Exit(0) from a goroutine when its connector subprocess is stopped at the end of a run
 // (internal/connector.wrapper.runServer), which races with the caller — a failed sync could exit 0, and
 // a successful one could exit before FILE.partial is renamed. The child creates FILE.partial.done only
-// after baton-sdk returned success; the parent renames and exits 0 only when that marker exists.
+// after baton-sdk returned success; the parent renames and exits 0 only when that marker exists. When the
+// race cut a failed child short, the parent still exits with the error's gRPC code: baton-sdk logs the
+// task's error before it stops the connector subprocess, and the parent reads it from the child's stderr
+// (exitcode.go).
 func keepPreviousFileOnFailure(cmd *cobra.Command, v *viper.Viper) {
 	run := cmd.RunE
 	if run == nil {
@@ -82,7 +86,8 @@ func keepPreviousFileOnFailure(cmd *cobra.Command, v *viper.Viper) {
 		if err := os.Remove(done); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		code, err := runInner(partial)
+		stderr := &taskErrorScanner{out: os.Stderr}
+		code, err := runInner(partial, stderr)
 		if err != nil {
 			return fmt.Errorf("baton-azure: running the sync: %w", err)
 		}
@@ -93,7 +98,9 @@ func keepPreviousFileOnFailure(cmd *cobra.Command, v *viper.Viper) {
 			}
 			return nil
 		}
-		if code == 0 {
+		if logged, ok := stderr.Code(); ok {
+			code = logged // the code baton-sdk gives the task's error, whichever exit won the race (see above)
+		} else if code == 0 {
 			code = 1 // baton-sdk exited 0 without reporting success (see above)
 		}
 		if seeded != nil && unchanged(partial, seeded) {
@@ -108,16 +115,19 @@ func keepPreviousFileOnFailure(cmd *cobra.Command, v *viper.Viper) {
 	}
 }
 
-// runInner runs this binary again with the same arguments, syncing into file, and returns its exit code.
-// SIGINT and SIGTERM are passed on; on Linux the child dies with this process.
-func runInner(file string) (int, error) {
+// runInner runs this binary again with the same arguments, syncing into file, with its stderr written to
+// stderr, and returns its exit code. SIGINT and SIGTERM are passed on; on Linux the child dies with this
+// process.
+func runInner(file string, stderr io.Writer) (int, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return 0, err
 	}
 	child := exec.Command(self, os.Args[1:]...) // #nosec G204 -- this binary with its own arguments
 	child.Env = append(os.Environ(), innerFileEnv+"="+file)
-	child.Stdin, child.Stdout, child.Stderr = os.Stdin, os.Stdout, os.Stderr
+	child.Stdin, child.Stdout, child.Stderr = os.Stdin, os.Stdout, stderr
+	// The connector subprocess shares the pipe; do not wait long for it once the child is gone.
+	child.WaitDelay = 5 * time.Second
 	child.SysProcAttr = childProcAttr()
 	// Linux sends the parent-death signal when the thread that started the child exits: keep it.
 	runtime.LockOSThread()
@@ -134,12 +144,15 @@ func runInner(file string) (int, error) {
 		}
 	}()
 	err = child.Wait()
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		if code := exitErr.ExitCode(); code > 0 {
+	if state := child.ProcessState; state != nil && (err == nil || errors.Is(err, exec.ErrWaitDelay) || errors.As(err, new(*exec.ExitError))) {
+		// The child exited (a lingering connector subprocess holding stderr open is not an error of the sync).
+		switch code := state.ExitCode(); {
+		case code > 0:
 			return code, nil
+		case code < 0:
+			return 1, nil // killed by a signal
 		}
-		return 1, nil // killed by a signal
+		return 0, nil
 	}
 	return 0, err
 }
