@@ -308,6 +308,9 @@ func TestCLI_RefusedGrant_ExitsNonZeroNamingTheReasonAndWritesNothing(t *testing
 	if err == nil {
 		t.Fatalf("a grant into dynamic group %s succeeded:\n%s", group, out)
 	}
+	if code := cmd.ProcessState.ExitCode(); code != 9 {
+		t.Errorf("exit code %d, want 9 (FailedPrecondition)", code)
+	}
 	if !strings.Contains(string(out), "dynamic") || !strings.Contains(string(out), "FailedPrecondition") {
 		t.Errorf("the refusal does not say the group is dynamic (FailedPrecondition):\n%s", out)
 	}

@@ -37,7 +37,7 @@ func main() {
 		return
 	}
 	cmd.Version = version
-	keepPreviousFileOnFailure(cmd, v)
+	guardOneShotRuns(cmd, v)
 	if err := cmd.Execute(); err != nil {
 		exit.LogExit(err)
 	}

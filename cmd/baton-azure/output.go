@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"syscall"
 	"time"
@@ -26,10 +27,19 @@ var oneShotTaskFlags = []string{"grant-entitlement", "revoke-grant", "event-feed
 // innerFileEnv+".done" when — and only when — baton-sdk reported success.
 const innerFileEnv = "BATON_AZURE_ONESHOT_FILE"
 
+// innerDoneEnv, set by the outer process for a one-shot task other than a sync (grant, revoke, …), names
+// the marker file the inner process creates when — and only when — baton-sdk reported success.
+const innerDoneEnv = "BATON_AZURE_ONESHOT_DONE"
+
+// isServiceMode reports whether the command line runs the connector as a ConductorOne service.
+func isServiceMode(v *viper.Viper) bool {
+	return v.GetString("client-id") != ""
+}
+
 // isOneShotSync reports whether the command line asks for a one-shot sync into -f (not service mode, not
 // another task).
 func isOneShotSync(v *viper.Viper) bool {
-	if v.GetString("client-id") != "" {
+	if isServiceMode(v) {
 		return false
 	}
 	for _, f := range oneShotTaskFlags {
@@ -40,23 +50,23 @@ func isOneShotSync(v *viper.Viper) bool {
 	return v.GetString("file") != ""
 }
 
-// keepPreviousFileOnFailure makes a one-shot sync leave the file at -f untouched unless it succeeds, and
-// makes the exit code say whether it did.
+// guardOneShotRuns makes one-shot runs exit 0 only when they succeeded, and makes a one-shot sync leave the
+// file at -f untouched unless it succeeds.
 //
-// baton-sdk writes its c1z on close even when the sync failed (to resume it later), which would replace
-// the last good sync at -f with an unfinished one. Instead the sync runs in FILE.partial — a copy of FILE
-// when there is no partial yet, so SQLite files keep their sync history — and only a finished sync is
-// renamed over FILE. A failed sync's FILE.partial is kept: the next run resumes it.
-//
-// The sync runs in a child process (this binary again, with innerFileEnv set): baton-sdk v0.25.0 calls
-// os.Exit(0) from a goroutine when its connector subprocess is stopped at the end of a run
-// (internal/connector.wrapper.runServer), which races with the caller — a failed sync could exit 0, and
-// a successful one could exit before FILE.partial is renamed. The child creates FILE.partial.done only
-// after baton-sdk returned success; the parent renames and exits 0 only when that marker exists. When the
-// race cut a failed child short, the parent still exits with the error's gRPC code: baton-sdk logs the
+// baton-sdk v0.25.0 calls os.Exit(0) from a goroutine when its connector subprocess is stopped at the end
+// of a run (internal/connector.wrapper.runServer), which races with the caller: a failed sync, grant or
+// revoke could exit 0, and a successful sync could exit before its file is in place. So a one-shot run
+// happens in a child process (this binary again, with innerFileEnv or innerDoneEnv set) that creates a
+// marker file only after baton-sdk returned success; the parent exits 0 only when the marker exists. When
+// the race cut a failed child short, the parent still exits with the error's gRPC code: baton-sdk logs the
 // task's error before it stops the connector subprocess, and the parent reads it from the child's stderr
 // (exitcode.go).
-func keepPreviousFileOnFailure(cmd *cobra.Command, v *viper.Viper) {
+//
+// baton-sdk also writes its c1z on close even when the sync failed (to resume it later), which would
+// replace the last good sync at -f with an unfinished one. Instead the sync runs in FILE.partial — a copy
+// of FILE when there is no partial yet, so SQLite files keep their sync history — and only a finished sync
+// is renamed over FILE. A failed sync's FILE.partial is kept: the next run resumes it.
+func guardOneShotRuns(cmd *cobra.Command, v *viper.Viper) {
 	run := cmd.RunE
 	if run == nil {
 		return
@@ -73,58 +83,102 @@ func keepPreviousFileOnFailure(cmd *cobra.Command, v *viper.Viper) {
 			}
 			return os.WriteFile(file+".done", nil, 0o600)
 		}
-		if !isOneShotSync(v) {
-			return run(c, args)
-		}
-		out := v.GetString("file")
-		partial := out + ".partial"
-		done := partial + ".done"
-		seeded, err := seedPartial(out, partial)
-		if err != nil {
-			return fmt.Errorf("baton-azure: preparing %s: %w", partial, err)
-		}
-		if err := os.Remove(done); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		stderr := &taskErrorScanner{out: os.Stderr}
-		code, err := runInner(partial, stderr)
-		if err != nil {
-			return fmt.Errorf("baton-azure: running the sync: %w", err)
-		}
-		if _, err := os.Stat(done); err == nil {
-			_ = os.Remove(done)
-			if err := os.Rename(partial, out); err != nil {
-				return fmt.Errorf("baton-azure: the sync finished in %s but could not replace %s: %w", partial, out, err)
+		if marker := os.Getenv(innerDoneEnv); marker != "" {
+			if err := run(c, args); err != nil {
+				return err
 			}
-			return nil
+			return os.WriteFile(marker, nil, 0o600)
 		}
-		if logged, ok := stderr.Code(); ok {
-			code = logged // the code baton-sdk gives the task's error, whichever exit won the race (see above)
-		} else if code == 0 {
-			code = 1 // baton-sdk exited 0 without reporting success (see above)
+		switch {
+		case isServiceMode(v):
+			return run(c, args)
+		case isOneShotSync(v):
+			return syncInChild(v.GetString("file"))
+		default:
+			return taskInChild()
 		}
-		if seeded != nil && unchanged(partial, seeded) {
-			_ = os.Remove(partial) // nothing was written (bad input, failed validation): drop the copy
-			fmt.Fprintf(os.Stderr, "baton-azure: the sync did not complete; %s is unchanged\n", out)
-		} else {
-			fmt.Fprintf(os.Stderr, "baton-azure: the sync did not complete; %s is unchanged and the unfinished sync is kept in %s "+
-				"(the next run resumes it)\n", out, partial)
-		}
-		os.Exit(code)
-		return nil
 	}
 }
 
-// runInner runs this binary again with the same arguments, syncing into file, with its stderr written to
-// stderr, and returns its exit code. SIGINT and SIGTERM are passed on; on Linux the child dies with this
-// process.
-func runInner(file string, stderr io.Writer) (int, error) {
+// syncInChild runs a one-shot sync into out.partial in a child process and renames it over out when the
+// child reported success; otherwise it exits with the error's code, leaving out untouched.
+func syncInChild(out string) error {
+	partial := out + ".partial"
+	done := partial + ".done"
+	seeded, err := seedPartial(out, partial)
+	if err != nil {
+		return fmt.Errorf("baton-azure: preparing %s: %w", partial, err)
+	}
+	if err := os.Remove(done); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	stderr := &taskErrorScanner{out: os.Stderr}
+	code, err := runInner(innerFileEnv+"="+partial, stderr)
+	if err != nil {
+		return fmt.Errorf("baton-azure: running the sync: %w", err)
+	}
+	if _, err := os.Stat(done); err == nil {
+		_ = os.Remove(done)
+		if err := os.Rename(partial, out); err != nil {
+			return fmt.Errorf("baton-azure: the sync finished in %s but could not replace %s: %w", partial, out, err)
+		}
+		return nil
+	}
+	if seeded != nil && unchanged(partial, seeded) {
+		_ = os.Remove(partial) // nothing was written (bad input, failed validation): drop the copy
+		fmt.Fprintf(os.Stderr, "baton-azure: the sync did not complete; %s is unchanged\n", out)
+	} else {
+		fmt.Fprintf(os.Stderr, "baton-azure: the sync did not complete; %s is unchanged and the unfinished sync is kept in %s "+
+			"(the next run resumes it)\n", out, partial)
+	}
+	os.Exit(failureCode(stderr, code))
+	return nil
+}
+
+// taskInChild runs a one-shot task other than a sync in a child process and returns nil when the child
+// reported success; otherwise it exits with the error's code.
+func taskInChild() error {
+	dir, err := os.MkdirTemp("", "baton-azure-task-")
+	if err != nil {
+		return fmt.Errorf("baton-azure: preparing the run: %w", err)
+	}
+	marker := filepath.Join(dir, "done")
+	stderr := &taskErrorScanner{out: os.Stderr}
+	code, err := runInner(innerDoneEnv+"="+marker, stderr)
+	_, statErr := os.Stat(marker)
+	_ = os.RemoveAll(dir)
+	if err != nil {
+		return fmt.Errorf("baton-azure: running the task: %w", err)
+	}
+	if statErr == nil {
+		return nil
+	}
+	os.Exit(failureCode(stderr, code))
+	return nil
+}
+
+// failureCode is the exit code of a child that did not report success: the gRPC code of the task error it
+// logged, else its own exit code, else (it exited 0 without reporting success) 1.
+func failureCode(stderr *taskErrorScanner, code int) int {
+	if logged, ok := stderr.Code(); ok {
+		return logged
+	}
+	if code == 0 {
+		return 1
+	}
+	return code
+}
+
+// runInner runs this binary again with the same arguments and env (an innerFileEnv or innerDoneEnv
+// assignment) added, with its stderr written to stderr, and returns its exit code. SIGINT and SIGTERM are
+// passed on; on Linux the child dies with this process.
+func runInner(env string, stderr io.Writer) (int, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return 0, err
 	}
 	child := exec.Command(self, os.Args[1:]...) // #nosec G204 -- this binary with its own arguments
-	child.Env = append(os.Environ(), innerFileEnv+"="+file)
+	child.Env = append(os.Environ(), env)
 	child.Stdin, child.Stdout, child.Stderr = os.Stdin, os.Stdout, stderr
 	// The connector subprocess shares the pipe; do not wait long for it once the child is gone.
 	child.WaitDelay = 5 * time.Second
