@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -251,9 +252,21 @@ func run(ctx context.Context, command string, args []string, stdout, stderr io.W
 	if err := os.MkdirAll(state, 0o755); err != nil {
 		return nil, exitFailed, err
 	}
+	lock, err := lockDir(o.out)
+	if err != nil {
+		return nil, exitUsage, fmt.Errorf("another azbench is using %s (%w): wait for it, or give this run its own --out", o.out, err)
+	}
+	if lock != nil {
+		defer lock.Close()
+	}
 	c1z := filepath.Join(o.out, "sync.c1z")
 	logPath := filepath.Join(o.out, "sync.log")
-	_ = os.Remove(c1z)
+	// Every run starts from nothing: no previous file, and no unfinished sync that baton-azure would resume.
+	for _, f := range []string{c1z, c1z + ".partial", c1z + ".partial.done"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, exitFailed, err
+		}
+	}
 
 	r := &Report{Date: begin.UTC().Format(time.RFC3339), Command: command}
 	cpu, mem, kernel := machineInfo()

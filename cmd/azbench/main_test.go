@@ -29,6 +29,13 @@ func TestBench_Tiny(t *testing.T) {
 	}
 	out := filepath.Join(dir, "bench")
 	jsonPath := filepath.Join(dir, "report.json")
+	// An unfinished sync left by an earlier run must not be resumed: the run starts from nothing.
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "sync.c1z.partial"), []byte("not a c1z"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var stdout, stderr bytes.Buffer
 	r, code, err := run(context.Background(), "azbench (test)", []string{"--preset", "tiny", "--profile", "off", "--throttle", "off",
 		"--baton-azure", bin, "--out", out, "--json", jsonPath, "--workers", "2"}, &stdout, &stderr)
@@ -150,5 +157,26 @@ func TestARMReadMeter(t *testing.T) {
 	}
 	if m.min["s1"] != 232.5 {
 		t.Errorf("min = %v", m.min["s1"])
+	}
+}
+
+func TestBench_RefusesAnOutputDirectoryInUse(t *testing.T) {
+	if !procAvailable {
+		t.Skip("the output directory is locked on Linux only")
+	}
+	out := filepath.Join(t.TempDir(), "bench")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	held, err := lockDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	var stdout, stderr bytes.Buffer
+	_, code, err := run(context.Background(), "azbench (test)", []string{"--preset", "tiny", "--profile", "off",
+		"--baton-azure", os.Args[0], "--out", out, "--quiet"}, &stdout, &stderr)
+	if code != exitUsage || err == nil || !strings.Contains(err.Error(), "another azbench is using") {
+		t.Fatalf("exit %d, err %v; want a usage error naming the directory in use", code, err)
 	}
 }

@@ -172,3 +172,17 @@ func childCPU(cmd *exec.Cmd) (user, sys float64) {
 	}
 	return tv(ru.Utime), tv(ru.Stime)
 }
+
+// lockDir takes an exclusive lock on dir/.lock for as long as the returned file stays open (the kernel
+// drops it when the process ends), or fails at once if another process holds it.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return f, nil
+}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -19,6 +20,9 @@ func loadAverage() float64                                { return 0 }
 func cpuSelf() float64                                    { return 0 }
 func freeDisk(string) (int64, bool)                       { return 0, false }
 func childCPU(*exec.Cmd) (user, sys float64)              { return 0, 0 }
+
+// lockDir does not lock outside Linux: two azbench runs must not share an output directory.
+func lockDir(string) (*os.File, error) { return nil, nil }
 
 func signalGroup(cmd *exec.Cmd, _ syscall.Signal) error {
 	if cmd.Process == nil {

@@ -111,8 +111,8 @@ func (c *Client) GetBatch(ctx context.Context, targets []string) ([]BatchResult,
 		if len(throttled) == 0 || round+1 >= batchThrottleRounds {
 			break
 		}
-		// No sleep here: observing the 429s made the pacer hold every request of this client until the
-		// longest Retry-After has passed.
+		// No sleep here: observing the 429s made the pacer of their budget hold every request of this client
+		// to it until the longest Retry-After has passed.
 		slices.Sort(throttled)
 		pending = throttled
 	}
@@ -157,7 +157,7 @@ func (c *Client) postBatch(ctx context.Context, idx []int, rels []string) ([]Bat
 		for name, v := range r.Headers {
 			hdr.Set(name, v)
 		}
-		c.pacer.observe(hdr, r.Status)
+		c.pacerFor(rels[idx[k-1]]).observe(hdr, r.Status)
 		if r.Status >= 200 && r.Status <= 299 {
 			out[k-1] = BatchResult{Body: r.Body}
 			continue
@@ -218,8 +218,8 @@ func (c *Client) relative(target string) (string, error) {
 // 401), at most batchThrottleRounds times, as GetBatch does for sub-requests: a call that gathers several
 // pages keeps the pages it has instead of handing the 429 to baton's syncer, which would start the whole
 // call again — throttled again at the same depth under a small budget (Identity Protection: about one
-// request per second). There is no sleep here: observing the 429 made the pacer hold every request of the
-// client until its Retry-After has passed.
+// request per second). There is no sleep here: observing the 429 made the pacer of its budget hold every
+// request of the client to that budget until its Retry-After has passed.
 func ResendThrottled[T any](read func() (T, error)) (T, error) {
 	for round := 1; ; round++ {
 		v, err := read()

@@ -41,7 +41,7 @@ type Client struct {
 	pl      runtime.Pipeline
 	base    *url.URL
 	version string
-	pacer   graphPacer
+	pacers  [budgets]graphPacer
 }
 
 // New validates opts and builds a client. Retries are left to the caller (baton's syncer retries
@@ -69,7 +69,11 @@ func New(o Options) (*Client, error) {
 		PerCall:  []policy.Policy{reauth.Policy{}}, // one fresh token after an early "token expired" 401
 		PerRetry: []policy.Policy{runtime.NewBearerTokenPolicy(o.Credential, []string{o.Scope}, nil)},
 	}, copts)
-	return &Client{pl: pl, base: base, version: o.Version, pacer: newGraphPacer()}, nil
+	c := &Client{pl: pl, base: base, version: o.Version}
+	for b := range c.pacers {
+		c.pacers[b] = newGraphPacer()
+	}
+	return c, nil
 }
 
 // Host is the host[:port] the client talks to.
@@ -152,7 +156,8 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			return err
 		}
 	}
-	if err := c.pacer.p.Wait(ctx, float64(max(r.batch, 1))); err != nil {
+	pace := c.pacerFor(target)
+	if err := pace.p.Wait(ctx, float64(max(r.batch, 1))); err != nil {
 		return fmt.Errorf("graph: %s %s: %w", r.method, pathOf(target), err)
 	}
 	resp, err := c.pl.Do(req)
@@ -161,7 +166,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	}
 	defer resp.Body.Close()
 	if r.batch == 0 {
-		c.pacer.observe(resp.Header, resp.StatusCode)
+		pace.observe(resp.Header, resp.StatusCode)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return parseError(resp, r.method, pathOf(target))

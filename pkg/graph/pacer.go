@@ -3,6 +3,7 @@ package graph
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/baton-azure/baton-azure/internal/pacer"
@@ -12,13 +13,36 @@ import (
 // which a response counts as pressure. Graph sends the header only above 0.8.
 const pressureThreshold = 0.8
 
-// graphPacer paces the requests of one client (one app in one tenant: the scope of Graph's resource-unit
-// budget). A 429 — of a request or of a sub-request inside a $batch — holds every request until its
+// budget is one of Graph's throttling budgets. Most of Graph charges resource units to the app in the
+// tenant (budgetDirectory); Identity Protection (riskyUsers) has a small budget of its own, about one
+// request per second per tenant, and answers 429 without Retry-After. A 429 from one budget says nothing
+// about the other, so each has its own pacer.
+type budget int
+
+const (
+	budgetDirectory budget = iota
+	budgetIdentityProtection
+	budgets
+)
+
+// budgetOf tells which budget a request (absolute URL or path relative to the version root) is charged to.
+func budgetOf(target string) budget {
+	if strings.Contains(pathOf(target), "/identityProtection/") {
+		return budgetIdentityProtection
+	}
+	return budgetDirectory
+}
+
+// graphPacer paces the requests of one client to one budget (one app in one tenant: the scope of Graph's
+// resource-unit budget). A 429 — of a request or of a sub-request inside a $batch — holds every request until its
 // Retry-After has passed; responses reporting x-ms-throttle-limit-percentage ≥ 0.8 slow the client down,
 // and it speeds up again while responses carry no such report.
 type graphPacer struct{ p *pacer.Pacer }
 
 func newGraphPacer() graphPacer { return graphPacer{p: pacer.New(pacer.Options{})} }
+
+// pacerFor is the pacer of the budget target is charged to.
+func (c *Client) pacerFor(target string) graphPacer { return c.pacers[budgetOf(target)] }
 
 // observe feeds one response (or sub-response) to the pacer.
 func (g graphPacer) observe(h http.Header, status int) {
@@ -38,5 +62,11 @@ func (g graphPacer) observe(h http.Header, status int) {
 	g.p.Observe(high)
 }
 
-// PacerStats reports the client's pacing state (rate in requests per second, 0 = unpaced; 429s seen).
-func (c *Client) PacerStats() pacer.Stats { return c.pacer.p.Stats() }
+// PacerStats reports the client's pacing state for the resource-unit budget (rate in requests per second,
+// 0 = unpaced; 429s seen).
+func (c *Client) PacerStats() pacer.Stats { return c.pacers[budgetDirectory].p.Stats() }
+
+// IdentityProtectionPacerStats reports the pacing state for Identity Protection's own budget.
+func (c *Client) IdentityProtectionPacerStats() pacer.Stats {
+	return c.pacers[budgetIdentityProtection].p.Stats()
+}
