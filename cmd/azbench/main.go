@@ -364,7 +364,9 @@ func run(ctx context.Context, command string, args []string, stdout, stderr io.W
 	poll := func() int64 {
 		now := time.Now()
 		at := now.Sub(start).Seconds()
-		var sum int64
+		var sum, pssSum int64
+		// PSS walks the page tables (smaps_rollup): every fifth poll is often enough.
+		measurePSS := n%5 == 0
 		// The process tree is rescanned (all of /proc) once a second or when a process is gone; the
 		// known processes are read every poll.
 		if tree == nil || n%10 == 0 {
@@ -382,11 +384,18 @@ func run(ctx context.Context, command string, args []string, stdout, stderr io.W
 				procs[pid] = pm
 			}
 			pm.PeakRSSBytes = max(pm.PeakRSSBytes, rss)
+			if measurePSS {
+				if pss, ok := procPSS(pid); ok {
+					pm.PeakPSSBytes = max(pm.PeakPSSBytes, pss)
+					pssSum += pss
+				}
+			}
 			pm.HighWaterMark = max(pm.HighWaterMark, hwm)
 			pm.LastSeenS = round1(at)
 			sum += rss
 		}
 		r.Memory.PeakSumBytes = max(r.Memory.PeakSumBytes, sum)
+		r.Memory.PeakPSSSumBytes = max(r.Memory.PeakPSSSumBytes, pssSum)
 		r.Memory.Samples++
 		if throttleOn {
 			meter.poll(sim.Realism().Buckets, now)
@@ -762,7 +771,7 @@ func targets(r *Report) []Target {
 	}
 	out := []Target{
 		{Name: "full sync wall time", Target: "≤ 2 min", Measured: fmt.Sprintf("%.1f s", r.WallS), Met: r.OK && r.WallS <= 120},
-		{Name: "peak RSS (sum of processes)", Target: "≤ 1.5 GiB", Measured: bytesIEC(r.Memory.PeakSumBytes),
+		{Name: "peak RSS (sum of processes)", Target: "≤ 1.5 GiB", Measured: peakMemory(r.Memory),
 			Met: r.Memory.Available && r.Memory.PeakSumBytes <= 3*gib/2},
 		{Name: "Graph budget utilisation", Target: "≥ 80 %", Measured: pct(g.Utilisation), Met: g.Utilisation >= 0.8},
 		{Name: "429s", Target: "≤ 1 % of requests", Measured: fmt.Sprintf("Graph %s, all %s (%s of %s)", pct(g.Pct429), pct(allPct),

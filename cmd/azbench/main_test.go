@@ -57,6 +57,10 @@ func TestBench_Tiny(t *testing.T) {
 		if r.Memory.PeakSumBytes <= 0 || len(r.Memory.Processes) < 2 {
 			t.Errorf("memory = %+v, want a peak and the parent and connector processes", r.Memory)
 		}
+		// The processes share the binary's pages: their PSS sum is below their RSS sum.
+		if r.Memory.PeakPSSSumBytes <= 0 || r.Memory.PeakPSSSumBytes >= r.Memory.PeakSumBytes {
+			t.Errorf("peak PSS sum %d, want between 0 and the RSS sum %d", r.Memory.PeakPSSSumBytes, r.Memory.PeakSumBytes)
+		}
 		child := false
 		for _, p := range r.Memory.Processes {
 			child = child || (strings.Contains(p.Cmd, "_connector-service") && p.PeakRSSBytes > 0)

@@ -186,3 +186,23 @@ func lockDir(dir string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// procPSS returns a process's proportional set size in bytes: its private pages plus its share of pages
+// mapped by several processes (the three processes of a sync map the same binary), so PSS sums to the
+// memory the processes take together where RSS sums count shared pages once per process.
+func procPSS(pid int) (int64, bool) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "smaps_rollup"))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, found := strings.CutPrefix(line, "Pss:"); found {
+			if f := strings.Fields(rest); len(f) >= 1 {
+				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					return kb * 1024, true
+				}
+			}
+		}
+	}
+	return 0, false
+}

@@ -14,6 +14,7 @@ const procAvailable = false
 func procTree(root int) []int                             { return []int{root} }
 func procMemory(int) (rss, hwm int64, ok bool)            { return 0, 0, false }
 func procCmdline(int) string                              { return "" }
+func procPSS(int) (int64, bool)                           { return 0, false }
 func machineInfo() (cpu string, mem int64, kernel string) { return "", 0, "" }
 func ownGroup(*exec.Cmd)                                  {}
 func loadAverage() float64                                { return 0 }

@@ -146,9 +146,12 @@ type ARMSubRead struct {
 type Memory struct {
 	Processes    []ProcMem `json:"processes"`
 	PeakSumBytes int64     `json:"peak_sum_bytes"` // the largest sum over one sample
-	Samples      int       `json:"samples"`
-	IntervalMs   int       `json:"interval_ms"`
-	Available    bool      `json:"available"`
+	// PeakPSSSumBytes is the largest sum of the processes' PSS over one sample (every fifth): shared pages
+	// (the binary, mapped by every process of the sync) counted once. 0 when not measured.
+	PeakPSSSumBytes int64 `json:"peak_pss_sum_bytes"`
+	Samples         int   `json:"samples"`
+	IntervalMs      int   `json:"interval_ms"`
+	Available       bool  `json:"available"`
 }
 
 // ProcMem is one process of the sync.
@@ -157,6 +160,7 @@ type ProcMem struct {
 	Role          string  `json:"role"`
 	Cmd           string  `json:"cmd"`
 	PeakRSSBytes  int64   `json:"peak_rss_bytes"` // max of the sampled VmRSS
+	PeakPSSBytes  int64   `json:"peak_pss_bytes"` // max of the sampled PSS (smaps_rollup)
 	HighWaterMark int64   `json:"vmhwm_bytes"`    // the kernel's peak RSS (VmHWM) at the last sample
 	FirstSeenS    float64 `json:"first_seen_s"`
 	LastSeenS     float64 `json:"last_seen_s"`
@@ -393,10 +397,13 @@ func (r *Report) markdown(w io.Writer) {
 	if !m.Available {
 		p("Not measured (azbench reads /proc; Linux only).\n\n")
 	} else {
-		p("Peak RSS, summed over the sync's processes at one sample: **%s** (%d samples every %d ms).\n\n", bytesIEC(m.PeakSumBytes), m.Samples, m.IntervalMs)
-		p("| pid | process | peak RSS (sampled) | VmHWM | alive |\n|---|---|---|---|---|\n")
+		p("Peak RSS, summed over the sync's processes at one sample: **%s** (%d samples every %d ms).", bytesIEC(m.PeakSumBytes), m.Samples, m.IntervalMs)
+		if m.PeakPSSSumBytes > 0 {
+			p(" Peak PSS, summed the same way (every fifth sample): **%s** — RSS counts the pages the processes share (the binary's code, mapped by each) once per process, PSS once in all.", bytesIEC(m.PeakPSSSumBytes))
+		}
+		p("\n\n| pid | process | peak RSS (sampled) | peak PSS | VmHWM | alive |\n|---|---|---|---|---|---|\n")
 		for _, pm := range m.Processes {
-			p("| %d | %s | %s | %s | %.1f–%.1f s |\n", pm.PID, pm.Role, bytesIEC(pm.PeakRSSBytes), bytesIEC(pm.HighWaterMark), pm.FirstSeenS, pm.LastSeenS)
+			p("| %d | %s | %s | %s | %s | %.1f–%.1f s |\n", pm.PID, pm.Role, bytesIEC(pm.PeakRSSBytes), bytesIEC(pm.PeakPSSBytes), bytesIEC(pm.HighWaterMark), pm.FirstSeenS, pm.LastSeenS)
 		}
 		p("\n")
 	}
@@ -468,4 +475,13 @@ func sum5xx(status map[string]int64) int64 {
 		}
 	}
 	return n
+}
+
+// peakMemory is the measured value of the memory target: the RSS sum (what the target is defined on), with
+// the PSS sum beside it when measured.
+func peakMemory(m Memory) string {
+	if m.PeakPSSSumBytes > 0 {
+		return fmt.Sprintf("%s (PSS %s)", bytesIEC(m.PeakSumBytes), bytesIEC(m.PeakPSSSumBytes))
+	}
+	return bytesIEC(m.PeakSumBytes)
 }
