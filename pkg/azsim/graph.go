@@ -393,6 +393,7 @@ type query struct {
 	filter   odata.Expr
 	top      int
 	offset   int
+	resume   int // filtered lists: the position where the page's scan starts (0: from the start)
 	count    bool
 	advanced bool
 	expand   string
@@ -464,11 +465,11 @@ func (c *gctx) parseQuery(es *entitySet, o listOpts) (*query, *apiError) {
 		q.top = min(q.top, maxExpandPage) // with $expand Graph pages directory objects by 100 at most, whatever $top asks
 	}
 	if tok := vals.Get("$skiptoken"); tok != "" {
-		off, ok := decodeSkipToken(tok, queryHash(c.r))
+		st, ok := decodeSkipToken(tok, queryHash(c.r))
 		if !ok {
 			return nil, &apiError{status: 400, code: "Request_BadRequest", message: "The specified page token value has expired or is invalid."}
 		}
-		q.offset = off
+		q.offset, q.resume = st.O, st.R
 	}
 	return q, nil
 }
@@ -490,11 +491,7 @@ func (c *gctx) list(es *entitySet, n int, at func(i int) any, o listOpts) reply 
 }
 
 func (c *gctx) listQ(es *entitySet, n int, at func(i int) any, o listOpts, q *query) reply {
-	idx := make([]int, 0)
 	match := func(i int) (bool, *apiError) {
-		if q.filter == nil {
-			return true, nil
-		}
 		obj := at(i)
 		okm, err := odata.Eval(q.filter, func(path string) (any, bool) { return es.value(c, obj, path) })
 		if err != nil {
@@ -502,9 +499,22 @@ func (c *gctx) listQ(es *entitySet, n int, at func(i int) any, o listOpts, q *qu
 		}
 		return okm, nil
 	}
-	total := n
+	// idx holds the positions of the matching items from the q.offset-th match on (all of them from the
+	// first when the whole result is needed: $count on the first page, or no paging). A page after the first
+	// resumes the scan where the previous one stopped (q.resume, carried in the skip token) instead of
+	// filtering the collection again from the start: paging through a filtered collection stays linear.
+	total, base := n, 0
+	var idx []int
+	more := false
 	if q.filter != nil {
-		for i := 0; i < n; i++ {
+		whole := o.noPaging || q.offset == 0 && q.count || q.offset > 0 && q.resume == 0
+		from, want := q.resume, q.top+1 // one more than the page: is there a next one?
+		if whole {
+			from, want = 0, n
+		} else {
+			base = q.offset
+		}
+		for i := from; i < n && len(idx) < want; i++ {
 			m, err := match(i)
 			if err != nil {
 				return fail(err)
@@ -513,11 +523,16 @@ func (c *gctx) listQ(es *entitySet, n int, at func(i int) any, o listOpts, q *qu
 				idx = append(idx, i)
 			}
 		}
-		total = len(idx)
+		if whole {
+			total = len(idx)
+		} else {
+			more = len(idx) > q.top
+			total = base + min(len(idx), q.top) // the matches seen so far: what the page needs
+		}
 	}
 	pos := func(k int) int {
 		if q.filter != nil {
-			return idx[k]
+			return idx[k-base]
 		}
 		return k
 	}
@@ -531,6 +546,11 @@ func (c *gctx) listQ(es *entitySet, n int, at func(i int) any, o listOpts, q *qu
 	if end > total {
 		end = total
 	}
+	hasNext := end < total || more
+	resume := 0 // where the next page's scan starts (filtered lists)
+	if q.filter != nil && hasNext {
+		resume = idx[end-base]
+	}
 	reportItems(c.r, end-start)
 	buf := c.pageBuffer(256*(end-start) + 512)
 	buf = append(buf, `{"@odata.context":`...)
@@ -539,9 +559,9 @@ func (c *gctx) listQ(es *entitySet, n int, at func(i int) any, o listOpts, q *qu
 		buf = append(buf, `,"@odata.count":`...)
 		buf = strconv.AppendInt(buf, int64(total), 10)
 	}
-	if end < total {
+	if hasNext {
 		buf = append(buf, `,"@odata.nextLink":`...)
-		buf = appendJSONString(buf, c.nextLink(end))
+		buf = appendJSONString(buf, c.nextLinkResuming(end, resume))
 	}
 	buf = append(buf, `,"value":[`...)
 	c.expandSel = q.expandSel
@@ -571,7 +591,12 @@ func (c *gctx) contextURL(name string, sel []string) string {
 // nextLink is the absolute URL of the page starting at offset: the original query plus an opaque
 // $skiptoken bound to it.
 func (c *gctx) nextLink(offset int) string {
-	return withSkipToken(c.r, "$skiptoken", encodeSkipToken(offset, queryHash(c.r)))
+	return c.nextLinkResuming(offset, 0)
+}
+
+// nextLinkResuming is nextLink for a filtered list whose next page's scan starts at position resume.
+func (c *gctx) nextLinkResuming(offset, resume int) string {
+	return withSkipToken(c.r, "$skiptoken", encodeSkipToken(skipToken{O: offset, R: resume}, queryHash(c.r)))
 }
 
 // withSkipToken rebuilds the request's absolute URL with its original query, minus any previous skip
@@ -617,30 +642,35 @@ func queryValues(vals map[string][]string, lowerKey string) []string {
 	return nil
 }
 
+// skipToken is the content of azsim's opaque Graph skip token: the offset of the page (in the result),
+// for filtered lists the position in the collection where the page's scan resumes (0: not recorded), and
+// the hash of the query it belongs to.
 type skipToken struct {
 	O int    `json:"o"`
+	R int    `json:"r,omitempty"`
 	H string `json:"h"`
 }
 
-func encodeSkipToken(offset int, h uint64) string {
-	b, _ := json.Marshal(skipToken{O: offset, H: strconv.FormatUint(h, 36)})
+func encodeSkipToken(st skipToken, h uint64) string {
+	st.H = strconv.FormatUint(h, 36)
+	b, _ := json.Marshal(st)
 	return "RFNwdAIA" + base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeSkipToken(tok string, h uint64) (int, bool) {
+func decodeSkipToken(tok string, h uint64) (skipToken, bool) {
 	rest, found := strings.CutPrefix(tok, "RFNwdAIA")
 	if !found {
-		return 0, false
+		return skipToken{}, false
 	}
 	b, err := base64.RawURLEncoding.DecodeString(rest)
 	if err != nil {
-		return 0, false
+		return skipToken{}, false
 	}
 	var st skipToken
-	if json.Unmarshal(b, &st) != nil || st.O < 0 || st.H != strconv.FormatUint(h, 36) {
-		return 0, false
+	if json.Unmarshal(b, &st) != nil || st.O < 0 || st.R < 0 || st.H != strconv.FormatUint(h, 36) {
+		return skipToken{}, false
 	}
-	return st.O, true
+	return st, true
 }
 
 // notFound is Graph's 404 for a missing directory object.
