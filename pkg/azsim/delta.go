@@ -388,16 +388,36 @@ func (c *gctx) initialEntries(t, next *deltaToken, place func(deltaEntry, int) (
 			return obj{s, world.Ref{Kind: world.KindServicePrincipal, ID: s.ID}, s.Position(), nil}
 		}
 	}
-	start := 0
+	firstFrom := c.w.FirstServicePrincipalFrom
 	switch t.Kind {
 	case "users":
-		start = c.w.FirstUserFrom(t.Pos)
+		firstFrom = c.w.FirstUserFrom
 	case "groups":
-		start = c.w.FirstGroupFrom(t.Pos)
-	default:
-		start = c.w.FirstServicePrincipalFrom(t.Pos)
+		firstFrom = c.w.FirstGroupFrom
 	}
-	for i := start; i < n; i++ {
+	start := firstFrom(t.Pos)
+	// A round filtered to some ids visits just those objects (looked up, in collection order) instead of
+	// scanning the rest of the collection for them.
+	order := func(yield func(int) bool) {
+		for i := start; i < n; i++ {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	if len(t.IDs) > 0 {
+		var picked []int
+		for _, id := range t.IDs {
+			if pos, ok := c.deltaPosition(t.Kind, id); ok {
+				if i := firstFrom(pos); i >= start && i < n {
+					picked = append(picked, i)
+				}
+			}
+		}
+		slices.Sort(picked)
+		order = slices.Values(slices.Compact(picked))
+	}
+	for i := range order {
 		o := at(i)
 		if !t.wanted(o.ref.ID) {
 			continue
@@ -413,6 +433,25 @@ func (c *gctx) initialEntries(t, next *deltaToken, place func(deltaEntry, int) (
 		}
 	}
 	return true
+}
+
+// deltaPosition is the position of the object of a delta kind with that id (false: no such object).
+func (c *gctx) deltaPosition(kind, id string) (uint64, bool) {
+	switch kind {
+	case "users":
+		if u := c.w.User(id); u != nil {
+			return u.Position(), true
+		}
+	case "groups":
+		if g := c.w.Group(id); g != nil {
+			return g.Position(), true
+		}
+	default:
+		if sp := c.w.ServicePrincipal(id); sp != nil {
+			return sp.Position(), true
+		}
+	}
+	return 0, false
 }
 
 // changeEntries emits the objects changed in (t.From, t.To], coalesced per object with their current

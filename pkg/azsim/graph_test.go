@@ -158,7 +158,7 @@ func TestGraphFilter_MatchesWorldExactly(t *testing.T) {
 	counts := map[string]int{}
 	f.world(func(w *world.World) {
 		for _, u := range w.Users {
-			if u.UserType == "Member" {
+			if u.UserType == "Guest" {
 				counts["guest"]++
 			}
 			if !u.AccountEnabled {
