@@ -588,13 +588,8 @@ func (c *gctx) contextURL(name string, sel []string) string {
 	return ctx
 }
 
-// nextLink is the absolute URL of the page starting at offset: the original query plus an opaque
-// $skiptoken bound to it.
-func (c *gctx) nextLink(offset int) string {
-	return c.nextLinkResuming(offset, 0)
-}
-
-// nextLinkResuming is nextLink for a filtered list whose next page's scan starts at position resume.
+// nextLinkResuming is the absolute URL of the page starting at offset: the original query plus an opaque
+// $skiptoken bound to it, recording for a filtered list the position where the page's scan starts (resume).
 func (c *gctx) nextLinkResuming(offset, resume int) string {
 	return withSkipToken(c.r, "$skiptoken", encodeSkipToken(skipToken{O: offset, R: resume}, queryHash(c.r)))
 }
