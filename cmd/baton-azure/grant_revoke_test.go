@@ -318,3 +318,46 @@ func TestCLI_RefusedGrant_ExitsNonZeroNamingTheReasonAndWritesNothing(t *testing
 		t.Errorf("the refused grant sent %d write requests", w-before)
 	}
 }
+
+// TestCLI_DisableUser_RunsOnlyWithProvisioning: baton-sdk serves resource actions in every mode; the real
+// binary refuses disable_user without --provisioning (exit 9, nothing written) and runs it with -p.
+func TestCLI_DisableUser_RunsOnlyWithProvisioning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real binary")
+	}
+	t.Parallel()
+	e := newCLIEnv(t, 14)
+	var user string
+	e.sim.ReadWorld(func(w *world.World) {
+		for _, u := range w.Users {
+			if u.AccountEnabled && (u.OnPremisesSyncEnabled == nil || !*u.OnPremisesSyncEnabled) {
+				user = u.ID
+				break
+			}
+		}
+	})
+	enabled := func() bool {
+		var on bool
+		e.sim.ReadWorld(func(w *world.World) { on = w.User(user).AccountEnabled })
+		return on
+	}
+	invoke := func(extra ...string) (*exec.Cmd, string) {
+		args := append([]string{"-f", filepath.Join(e.dir, "sync.c1z"), "--invoke-action", "disable_user", "--invoke-action-resource-type", "user",
+			"--invoke-action-args", `{"resource_id": {"resource_type_id": "user", "resource_id": "` + user + `"}}`}, extra...)
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env, cmd.Dir = e.env, e.dir
+		out, _ := cmd.CombinedOutput()
+		return cmd, string(out)
+	}
+	before := writes(e.sim)
+	cmd, out := invoke()
+	if code := cmd.ProcessState.ExitCode(); code == 0 || !strings.Contains(out, "--provisioning") {
+		t.Errorf("disable_user without --provisioning: exit %d, want non-zero naming --provisioning:\n%s", code, out)
+	}
+	if w := writes(e.sim); w != before || !enabled() {
+		t.Fatalf("the refused action wrote %d requests (user enabled: %v)", w-before, enabled())
+	}
+	if cmd, out := invoke("--provisioning"); cmd.ProcessState.ExitCode() != 0 || enabled() {
+		t.Fatalf("disable_user with --provisioning: exit %d, user enabled %v:\n%s", cmd.ProcessState.ExitCode(), enabled(), out)
+	}
+}

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/conductorone/baton-sdk/pkg/cli"
 	sdkconfig "github.com/conductorone/baton-sdk/pkg/config"
 	"github.com/conductorone/baton-sdk/pkg/connectorrunner"
 	"github.com/conductorone/baton-sdk/pkg/exit"
+	"github.com/conductorone/baton-sdk/pkg/types"
+	"github.com/spf13/viper"
 
 	"github.com/baton-azure/baton-azure/pkg/config"
 	"github.com/baton-azure/baton-azure/pkg/connector"
@@ -30,7 +33,11 @@ func main() {
 	servePprof()
 	// sdkconfig.RunConnector, with the one-shot output kept intact on failure (output.go).
 	ctx := context.Background()
-	v, cmd, err := sdkconfig.DefineConfigurationV2(ctx, "baton-azure", newConnectorServer, config.Configuration,
+	var v *viper.Viper // baton-sdk's flags, bound by the time a command builds the connector
+	newServer := func(ctx context.Context, cfg *config.Azure, rt cli.RunTimeOpts) (types.ConnectorServer, error) {
+		return newConnectorServer(ctx, cfg, rt, v.GetBool("provisioning"))
+	}
+	v, cmd, err := sdkconfig.DefineConfigurationV2(ctx, "baton-azure", newServer, config.Configuration,
 		connectorrunner.WithDefaultCapabilitiesConnectorBuilderV2(connector.Capabilities()))
 	if err != nil {
 		exit.LogExit(err)

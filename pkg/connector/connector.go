@@ -38,6 +38,8 @@ type Connector struct {
 	appRoles *appRoleCache
 	// grantBytes is the byte budget of a page of batched grants (group_batch.go); 0 = maxGrantPageBytes.
 	grantBytes int
+	// writeActions lets the resource actions that change the tenant run (EnableWriteActions).
+	writeActions bool
 }
 
 // New builds the connector from its configuration. It makes no network call; Validate does.
@@ -69,6 +71,12 @@ func newConnector(cfg *config.Azure) (*Connector, error) {
 	return &Connector{s: s, cred: cred, graph: g, arm: a, spTypes: newPrincipalTypes(), risk: newRiskCache(), roles: &roleCatalog{},
 		appRoles: &appRoleCache{m: map[string][]graph.AppRole{}}}, nil
 }
+
+// EnableWriteActions lets the resource actions that change the tenant (disable_user, enable_user) run.
+// baton-sdk v0.25.0 serves resource actions whether or not provisioning is enabled, so baton-azure calls
+// this only when it is (--provisioning); otherwise the actions are refused before any request. Call it
+// before the connector serves.
+func (c *Connector) EnableWriteActions() { c.writeActions = true }
 
 // Capabilities is a credential-free connector for `baton-azure capabilities`.
 func Capabilities() *Connector { return &Connector{s: &settings{}} }

@@ -58,6 +58,10 @@ func (s *userSyncer) ResourceActions(ctx context.Context, registry actions.Actio
 // alone (changed false); users synced from on-premises AD are refused (their state is mastered there).
 func (s *userSyncer) setAccountEnabled(ctx context.Context, args *structpb.Struct, enabled bool) (*structpb.Struct, annotations.Annotations, error) {
 	op := map[bool]string{true: actionEnableUser, false: actionDisableUser}[enabled]
+	if !s.c.writeActions {
+		return nil, nil, status.Errorf(codes.FailedPrecondition, "%s: %s changes the tenant and runs only with provisioning enabled: "+
+			"add --provisioning (-p) or set BATON_PROVISIONING=true", errPrefix, op)
+	}
 	id, ok := actions.GetResourceIDArg(args, actionArgResource)
 	if !ok {
 		return nil, nil, status.Errorf(codes.InvalidArgument, `%s: %s needs the argument %s: {"%s": {"resource_type_id": "user", "resource_id": "<user object id>"}}`,

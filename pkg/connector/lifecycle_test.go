@@ -339,6 +339,7 @@ func TestDeleteUser_RemovesItFromTheNextSync(t *testing.T) {
 func TestDisableEnableUser_ResourceActions(t *testing.T) {
 	t.Parallel()
 	f := newLifecycleFixture(t, provisionerApp)
+	f.builder.(*connector.Connector).EnableWriteActions()
 	cloud, synced := f.cloudAndSyncedUser(t)
 	schemas, err := f.client.ListActionSchemas(t.Context(), v2.ListActionSchemasRequest_builder{ResourceTypeId: "user"}.Build())
 	if err != nil {
@@ -396,6 +397,36 @@ func TestDisableEnableUser_ResourceActions(t *testing.T) {
 	}
 	if s := resourcesOf(f.sync(t), "user")[cloud].GetStatus().GetStatus(); s != v2.Status_RESOURCE_STATUS_ENABLED {
 		t.Errorf("after enable_user the sync shows status %v", s)
+	}
+}
+
+// TestDisableUser_WithoutProvisioning_IsRefusedWithoutAWrite: baton-sdk serves resource actions in every
+// mode; without provisioning enabled the connector refuses them (FailedPrecondition naming the flag) before
+// any request, even with an app allowed to write.
+func TestDisableUser_WithoutProvisioning_IsRefusedWithoutAWrite(t *testing.T) {
+	t.Parallel()
+	f := newLifecycleFixture(t, provisionerApp)
+	cloud, _ := f.cloudAndSyncedUser(t)
+	before := f.s.Stats().Requests
+	for _, action := range []string{"disable_user", "enable_user"} {
+		args := profile(t, map[string]any{"resource_id": map[string]any{"resource_type_id": "user", "resource_id": cloud}})
+		resp, err := f.client.InvokeAction(t.Context(), v2.InvokeActionRequest_builder{Name: action, ResourceTypeId: "user", Args: args}.Build())
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := resp.GetResponse().GetFields()["error"].GetStringValue()
+		if resp.GetStatus() != v2.BatonActionStatus_BATON_ACTION_STATUS_FAILED || !strings.Contains(msg, "FailedPrecondition") ||
+			!strings.Contains(msg, "--provisioning") {
+			t.Errorf("%s without provisioning: %v %q, want a failure (FailedPrecondition) naming --provisioning", action, resp.GetStatus(), msg)
+		}
+	}
+	if n := f.s.Stats().Requests - before; n != 0 {
+		t.Errorf("the refused actions sent %d requests", n)
+	}
+	var enabled bool
+	f.s.ReadWorld(func(w *world.World) { enabled = w.User(cloud).AccountEnabled })
+	if !enabled {
+		t.Error("the user was disabled")
 	}
 }
 
