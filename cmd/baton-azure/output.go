@@ -23,13 +23,13 @@ var oneShotTaskFlags = []string{"grant-entitlement", "revoke-grant", "event-feed
 	"create-account-email", "invoke-action", "list-action-schemas", "delete-resource", "delete-resource-type", "rotate-credentials",
 	"rotate-credentials-type", "create-ticket", "bulk-create-ticket", "list-ticket-schemas", "get-ticket", "diff-syncs", "compact-syncs"}
 
-// innerFileEnv, set by the outer process, makes the inner process sync into that file and create
-// innerFileEnv+".done" when — and only when — baton-sdk reported success.
-const innerFileEnv = "BATON_AZURE_ONESHOT_FILE"
-
-// innerDoneEnv, set by the outer process for a one-shot task other than a sync (grant, revoke, …), names
-// the marker file the inner process creates when — and only when — baton-sdk reported success.
-const innerDoneEnv = "BATON_AZURE_ONESHOT_DONE"
+// innerDoneEnv, set by the outer process for every one-shot run, names the marker file the inner process
+// creates when — and only when — baton-sdk reported success; innerFileEnv, set for a sync, makes the inner
+// process sync into that file instead of -f.
+const (
+	innerDoneEnv = "BATON_AZURE_ONESHOT_DONE"
+	innerFileEnv = "BATON_AZURE_ONESHOT_FILE"
+)
 
 // isServiceMode reports whether the command line runs the connector as a ConductorOne service.
 func isServiceMode(v *viper.Viper) bool {
@@ -56,8 +56,9 @@ func isOneShotSync(v *viper.Viper) bool {
 // baton-sdk v0.25.0 calls os.Exit(0) from a goroutine when its connector subprocess is stopped at the end
 // of a run (internal/connector.wrapper.runServer), which races with the caller: a failed sync, grant or
 // revoke could exit 0, and a successful sync could exit before its file is in place. So a one-shot run
-// happens in a child process (this binary again, with innerFileEnv or innerDoneEnv set) that creates a
-// marker file only after baton-sdk returned success; the parent exits 0 only when the marker exists. When
+// happens in a child process (this binary again, with innerDoneEnv and, for a sync, innerFileEnv set)
+// that creates a marker file only after baton-sdk returned success; the parent exits 0 only when the
+// marker exists. When
 // the race cut a failed child short, the parent still exits with the error's gRPC code: baton-sdk logs the
 // task's error before it stops the connector subprocess, and the parent reads it from the child's stderr
 // (exitcode.go).
@@ -76,14 +77,10 @@ func guardOneShotRuns(cmd *cobra.Command, v *viper.Viper) {
 		if err := v.BindPFlags(c.Flags()); err != nil {
 			return err
 		}
-		if file := os.Getenv(innerFileEnv); file != "" {
-			v.Set("file", file)
-			if err := run(c, args); err != nil {
-				return err
-			}
-			return os.WriteFile(file+".done", nil, 0o600)
-		}
 		if marker := os.Getenv(innerDoneEnv); marker != "" {
+			if file := os.Getenv(innerFileEnv); file != "" {
+				v.Set("file", file)
+			}
 			if err := run(c, args); err != nil {
 				return err
 			}
@@ -113,7 +110,7 @@ func syncInChild(out string) error {
 		return err
 	}
 	stderr := &taskErrorScanner{out: os.Stderr}
-	code, err := runInner(innerFileEnv+"="+partial, stderr)
+	code, err := runInner(stderr, innerFileEnv+"="+partial, innerDoneEnv+"="+done)
 	if err != nil {
 		return fmt.Errorf("baton-azure: running the sync: %w", err)
 	}
@@ -144,7 +141,7 @@ func taskInChild() error {
 	}
 	marker := filepath.Join(dir, "done")
 	stderr := &taskErrorScanner{out: os.Stderr}
-	code, err := runInner(innerDoneEnv+"="+marker, stderr)
+	code, err := runInner(stderr, innerDoneEnv+"="+marker)
 	_, statErr := os.Stat(marker)
 	_ = os.RemoveAll(dir)
 	if err != nil {
@@ -169,16 +166,16 @@ func failureCode(stderr *taskErrorScanner, code int) int {
 	return code
 }
 
-// runInner runs this binary again with the same arguments and env (an innerFileEnv or innerDoneEnv
-// assignment) added, with its stderr written to stderr, and returns its exit code. SIGINT and SIGTERM are
+// runInner runs this binary again with the same arguments and env (innerDoneEnv and innerFileEnv
+// assignments) added, with its stderr written to stderr, and returns its exit code. SIGINT and SIGTERM are
 // passed on; on Linux the child dies with this process.
-func runInner(env string, stderr io.Writer) (int, error) {
+func runInner(stderr io.Writer, env ...string) (int, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return 0, err
 	}
 	child := exec.Command(self, os.Args[1:]...) // #nosec G204 -- this binary with its own arguments
-	child.Env = append(os.Environ(), env)
+	child.Env = append(os.Environ(), env...)
 	child.Stdin, child.Stdout, child.Stderr = os.Stdin, os.Stdout, stderr
 	// The connector subprocess shares the pipe; do not wait long for it once the child is gone.
 	child.WaitDelay = 5 * time.Second

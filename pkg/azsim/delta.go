@@ -364,15 +364,23 @@ func (c *gctx) initialEntries(t, next *deltaToken, place func(deltaEntry, int) (
 	}
 	var n int
 	var at func(i int) obj
+	var firstFrom func(pos uint64) int            // index of the first object at or after a position
+	var positionOf func(id string) (uint64, bool) // position of the object with that id (false: none)
 	switch t.Kind {
 	case "users":
-		n = len(c.w.Users)
+		n, firstFrom = len(c.w.Users), c.w.FirstUserFrom
 		at = func(i int) obj {
 			u := c.w.Users[i]
 			return obj{u, world.Ref{Kind: world.KindUser, ID: u.ID}, u.Position(), nil}
 		}
+		positionOf = func(id string) (uint64, bool) {
+			if o := c.w.User(id); o != nil {
+				return o.Position(), true
+			}
+			return 0, false
+		}
 	case "groups":
-		n = len(c.w.Groups)
+		n, firstFrom = len(c.w.Groups), c.w.FirstGroupFrom
 		at = func(i int) obj {
 			g := c.w.Groups[i]
 			o := obj{g, world.Ref{Kind: world.KindGroup, ID: g.ID}, g.Position(), nil}
@@ -381,19 +389,24 @@ func (c *gctx) initialEntries(t, next *deltaToken, place func(deltaEntry, int) (
 			}
 			return o
 		}
+		positionOf = func(id string) (uint64, bool) {
+			if o := c.w.Group(id); o != nil {
+				return o.Position(), true
+			}
+			return 0, false
+		}
 	default:
-		n = len(c.w.ServicePrincipals)
+		n, firstFrom = len(c.w.ServicePrincipals), c.w.FirstServicePrincipalFrom
 		at = func(i int) obj {
 			s := c.w.ServicePrincipals[i]
 			return obj{s, world.Ref{Kind: world.KindServicePrincipal, ID: s.ID}, s.Position(), nil}
 		}
-	}
-	firstFrom := c.w.FirstServicePrincipalFrom
-	switch t.Kind {
-	case "users":
-		firstFrom = c.w.FirstUserFrom
-	case "groups":
-		firstFrom = c.w.FirstGroupFrom
+		positionOf = func(id string) (uint64, bool) {
+			if o := c.w.ServicePrincipal(id); o != nil {
+				return o.Position(), true
+			}
+			return 0, false
+		}
 	}
 	start := firstFrom(t.Pos)
 	// A round filtered to some ids visits just those objects (looked up, in collection order) instead of
@@ -408,7 +421,7 @@ func (c *gctx) initialEntries(t, next *deltaToken, place func(deltaEntry, int) (
 	if len(t.IDs) > 0 {
 		var picked []int
 		for _, id := range t.IDs {
-			if pos, ok := c.deltaPosition(t.Kind, id); ok {
+			if pos, ok := positionOf(id); ok {
 				if i := firstFrom(pos); i >= start && i < n {
 					picked = append(picked, i)
 				}
@@ -433,25 +446,6 @@ func (c *gctx) initialEntries(t, next *deltaToken, place func(deltaEntry, int) (
 		}
 	}
 	return true
-}
-
-// deltaPosition is the position of the object of a delta kind with that id (false: no such object).
-func (c *gctx) deltaPosition(kind, id string) (uint64, bool) {
-	switch kind {
-	case "users":
-		if u := c.w.User(id); u != nil {
-			return u.Position(), true
-		}
-	case "groups":
-		if g := c.w.Group(id); g != nil {
-			return g.Position(), true
-		}
-	default:
-		if sp := c.w.ServicePrincipal(id); sp != nil {
-			return sp.Position(), true
-		}
-	}
-	return 0, false
 }
 
 // changeEntries emits the objects changed in (t.From, t.To], coalesced per object with their current

@@ -157,7 +157,7 @@ func (c *Client) postBatch(ctx context.Context, idx []int, rels []string) ([]Bat
 		for name, v := range r.Headers {
 			hdr.Set(name, v)
 		}
-		c.pacerFor(rels[idx[k-1]]).observe(hdr, r.Status)
+		c.pacerFor(pathOf(rels[idx[k-1]])).observe(hdr, r.Status)
 		if r.Status >= 200 && r.Status <= 299 {
 			out[k-1] = BatchResult{Body: r.Body}
 			continue

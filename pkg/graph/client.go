@@ -156,7 +156,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			return err
 		}
 	}
-	pace := c.pacerFor(target)
+	pace := c.pacerFor(raw.URL.Path)
 	if err := pace.p.Wait(ctx, float64(max(r.batch, 1))); err != nil {
 		return fmt.Errorf("graph: %s %s: %w", r.method, pathOf(target), err)
 	}

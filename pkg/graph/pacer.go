@@ -25,9 +25,9 @@ const (
 	budgets
 )
 
-// budgetOf tells which budget a request (absolute URL or path relative to the version root) is charged to.
-func budgetOf(target string) budget {
-	if strings.Contains(pathOf(target), "/identityProtection/") {
+// budgetOf tells which budget a request for path (with or without the version segment) is charged to.
+func budgetOf(path string) budget {
+	if strings.Contains(path, "/identityProtection/") {
 		return budgetIdentityProtection
 	}
 	return budgetDirectory
@@ -41,8 +41,8 @@ type graphPacer struct{ p *pacer.Pacer }
 
 func newGraphPacer() graphPacer { return graphPacer{p: pacer.New(pacer.Options{})} }
 
-// pacerFor is the pacer of the budget target is charged to.
-func (c *Client) pacerFor(target string) graphPacer { return c.pacers[budgetOf(target)] }
+// pacerFor is the pacer of the budget a request for path is charged to.
+func (c *Client) pacerFor(path string) graphPacer { return c.pacers[budgetOf(path)] }
 
 // observe feeds one response (or sub-response) to the pacer.
 func (g graphPacer) observe(h http.Header, status int) {
